@@ -1,0 +1,247 @@
+namespace AutoGrad;
+
+public sealed partial class Variable<T>
+{
+    private static long s_passStamp;
+
+    /// <summary>
+    /// Computes the gradient of this scalar with respect to every leaf that requires gradients, adding it
+    /// to each leaf's <see cref="Grad"/>.
+    /// </summary>
+    /// <param name="retainGraph">
+    /// Keep the graph so another backward pass can run through it. By default (as in PyTorch) the graph is
+    /// released: a second pass throws <see cref="InvalidOperationException"/>.
+    /// </param>
+    /// <param name="createGraph">
+    /// Record the backward computation itself, so the gradients are variables on the graph and can be
+    /// differentiated again (Hessians, Hessian-vector products). Implies <paramref name="retainGraph"/>.
+    /// </param>
+    /// <exception cref="InvalidOperationException">
+    /// The variable does not have exactly one element (pass a seed), does not require gradients, or its
+    /// graph was released by an earlier pass.
+    /// </exception>
+    public void Backward(bool retainGraph = false, bool createGraph = false)
+    {
+        if (_data.Length != 1)
+        {
+            throw new InvalidOperationException(
+                $"Backward: the variable has shape {_shape} ({_data.Length} elements), but Backward() without a seed is defined only for one-element variables. Reduce it to a scalar (Sum(), Mean()) or pass a seed of shape {_shape}: Backward(seed).");
+        }
+
+        Run(this, new Variable<T>([T.One], _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
+    }
+
+    /// <summary>
+    /// Computes the vector-Jacobian product seedᵀ·∂this/∂leaf for every leaf that requires gradients,
+    /// adding it to each leaf's <see cref="Grad"/>.
+    /// </summary>
+    /// <param name="seed">The gradient of some scalar with respect to this variable; must have this variable's shape.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass.</param>
+    /// <param name="createGraph">Record the backward computation so the gradients can be differentiated again.</param>
+    /// <exception cref="ArgumentException">The seed's shape differs from this variable's.</exception>
+    /// <exception cref="InvalidOperationException">The variable does not require gradients, or its graph was released.</exception>
+    public void Backward(Variable<T> seed, bool retainGraph = false, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        CheckSeed(seed);
+        Run(this, seed, retainGraph, createGraph, targets: null);
+    }
+
+    /// <summary>
+    /// Computes the vector-Jacobian product with a seed given as values (row-major, this variable's shape).
+    /// </summary>
+    /// <param name="seed">The seed values; their count must equal <see cref="Length"/>.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass.</param>
+    /// <param name="createGraph">Record the backward computation so the gradients can be differentiated again.</param>
+    public void Backward(T[] seed, bool retainGraph = false, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        if (seed.Length != _data.Length)
+        {
+            throw new ArgumentException($"Backward: the seed has {seed.Length} values but the variable has shape {_shape} ({_data.Length} elements); the seed must match it.", nameof(seed));
+        }
+
+        Run(this, new Variable<T>((T[])seed.Clone(), _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
+    }
+
+    private void CheckSeed(Variable<T> seed)
+    {
+        if (seed._shape != _shape)
+        {
+            throw new ArgumentException($"Backward: the seed has shape {seed._shape} but the variable has shape {_shape}; the seed must have the same shape as the variable it differentiates.", nameof(seed));
+        }
+    }
+
+    /// <summary>
+    /// Computes gradients of <paramref name="output"/> with respect to <paramref name="inputs"/> and returns
+    /// them, leaving every <see cref="Grad"/> untouched (PyTorch's <c>torch.autograd.grad</c>).
+    /// </summary>
+    internal static Variable<T>?[] Gradients(Variable<T> output, IReadOnlyList<Variable<T>> inputs, Variable<T>? seed, bool retainGraph, bool createGraph)
+    {
+        if (seed is null)
+        {
+            if (output._data.Length != 1)
+            {
+                throw new InvalidOperationException(
+                    $"Gradients: the output has shape {output._shape} ({output._data.Length} elements); pass a seed of that shape, or reduce the output to a scalar first.");
+            }
+
+            seed = new Variable<T>([T.One], output._shape, requiresGrad: false);
+        }
+        else
+        {
+            output.CheckSeed(seed);
+        }
+
+        var targets = new Dictionary<Variable<T>, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            targets.TryAdd(inputs[i], i);
+        }
+
+        var captured = new Variable<T>?[inputs.Count];
+        Run(output, seed, retainGraph, createGraph, (targets, captured));
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            captured[i] = captured[targets[inputs[i]]];
+        }
+
+        return captured;
+    }
+
+    /// <summary>
+    /// The backward pass. Collects the nodes reachable from <paramref name="root"/> (an explicit stack, no
+    /// recursion), visits them by decreasing sequence number (reverse recording order, hence topological),
+    /// and for each one turns the accumulated gradient of its result into gradients of its inputs. Broadcasting
+    /// is undone here, in one place: an input gradient with the result's shape is summed back to the input's.
+    /// </summary>
+    private static void Run(
+        Variable<T> root,
+        Variable<T> seed,
+        bool retainGraph,
+        bool createGraph,
+        (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets)
+    {
+        if (!root._requiresGrad)
+        {
+            throw new InvalidOperationException(
+                "Backward: this variable does not require gradients, so there is nothing to differentiate. Create the inputs with Variable.Parameter(...) (not Constant), and do not compute the loss inside a Variable.NoGrad() scope or from Detach()ed values.");
+        }
+
+        retainGraph |= createGraph;
+        using var mode = GradMode.Set(createGraph);
+
+        if (root._node is null)
+        {
+            Deliver(root, seed, createGraph, targets);
+            return;
+        }
+
+        var nodes = Collect(root._node);
+        root._node.PendingGradient = seed;
+        var slots = new Variable<T>?[4];
+        foreach (var node in nodes)
+        {
+            var grad = node.PendingGradient;
+            node.PendingGradient = null;
+            if (grad is null)
+            {
+                continue;
+            }
+
+            if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
+            {
+                t.Captured[index] = grad;
+            }
+
+            var inputs = node.Inputs!;
+            if (slots.Length < inputs.Length)
+            {
+                slots = new Variable<T>?[inputs.Length];
+            }
+
+            var inputGrads = slots.AsSpan(0, inputs.Length);
+            inputGrads.Clear();
+            node.Backward(grad, inputGrads);
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                var g = inputGrads[i];
+                var input = inputs[i];
+                if (g is null || !input._requiresGrad)
+                {
+                    continue;
+                }
+
+                if (g._shape != input._shape)
+                {
+                    g = g.SumTo(input._shape);
+                }
+
+                if (input._node is { } upstream)
+                {
+                    upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
+                }
+                else
+                {
+                    Deliver(input, g, createGraph, targets);
+                }
+            }
+
+            if (!retainGraph)
+            {
+                node.Release();
+            }
+        }
+    }
+
+    private static void Deliver(Variable<T> leaf, Variable<T> grad, bool createGraph, (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets)
+    {
+        if (targets is { } t)
+        {
+            if (t.Map.TryGetValue(leaf, out var index))
+            {
+                t.Captured[index] = t.Captured[index] is { } previous ? previous + grad : grad;
+            }
+        }
+        else
+        {
+            leaf.AccumulateGrad(grad, createGraph);
+        }
+    }
+
+    /// <summary>The nodes reachable from <paramref name="start"/>, ordered by decreasing sequence number.</summary>
+    private static List<Node> Collect(Node start)
+    {
+        var stamp = Interlocked.Increment(ref s_passStamp);
+        var nodes = new List<Node>();
+        var stack = new Stack<Node>();
+        Visit(start, stamp, stack);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            nodes.Add(node);
+            foreach (var input in node.Inputs!)
+            {
+                if (input._node is { } n && n.VisitStamp != stamp && input._requiresGrad)
+                {
+                    Visit(n, stamp, stack);
+                }
+            }
+        }
+
+        nodes.Sort(static (a, b) => b.Sequence.CompareTo(a.Sequence));
+        return nodes;
+    }
+
+    private static void Visit(Node node, long stamp, Stack<Node> stack)
+    {
+        if (node.Inputs is null)
+        {
+            throw new InvalidOperationException(
+                $"Backward: the graph through '{node.Name}' (result shape {node.Result._shape}) was already released by an earlier backward pass, which frees intermediate values. Pass retainGraph: true to the earlier Backward() call if you need to differentiate through the same graph twice, or recompute the forward pass.");
+        }
+
+        node.VisitStamp = stamp;
+        stack.Push(node);
+    }
+}

@@ -1,0 +1,94 @@
+namespace AutoGrad;
+
+public sealed partial class Variable<T>
+{
+    /// <summary>
+    /// One recorded operation: the edge from an op's result back to its inputs, plus the rule that turns
+    /// the gradient of the result into gradients of the inputs.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Graph lifetime: a node is reachable only from the variable it produced (its <see cref="Result"/>) and
+    /// from nodes downstream of it. There is no global tape, so a graph that the caller drops (a loop that
+    /// only evaluates and never calls <c>Backward()</c>) is collected by the GC like any other object graph,
+    /// the way PyTorch frees an unreachable graph.
+    /// </para>
+    /// <para>
+    /// Order: every node gets a sequence number larger than its inputs' and than every node recorded
+    /// before it on the same thread. Backward visits the reachable nodes by decreasing sequence number,
+    /// which is the reverse of recording order and therefore topological: no recursion, no repeated sorts.
+    /// </para>
+    /// </remarks>
+    internal abstract class Node
+    {
+        [ThreadStatic]
+        private static long t_lastSequence;
+
+        private Variable<T>[]? _inputs;
+
+        protected Node(Variable<T>[] inputs)
+        {
+            _inputs = inputs;
+            long sequence = t_lastSequence + 1;
+            foreach (var input in inputs)
+            {
+                if (input._node is { } n && n.Sequence >= sequence)
+                {
+                    sequence = n.Sequence + 1;
+                }
+            }
+
+            Sequence = sequence;
+            t_lastSequence = sequence;
+        }
+
+        /// <summary>The op's name, used in error messages.</summary>
+        public abstract string Name { get; }
+
+        /// <summary>Position in recording order (larger = recorded later).</summary>
+        public long Sequence { get; }
+
+        /// <summary>The variable this node produced; set once when it is created.</summary>
+        public Variable<T> Result { get; set; } = null!;
+
+        /// <summary>The op's inputs, or null once the graph was released by a backward pass.</summary>
+        public Variable<T>[]? Inputs => _inputs;
+
+        /// <summary>The gradient accumulated for <see cref="Result"/> during the current backward pass.</summary>
+        public Variable<T>? PendingGradient { get; set; }
+
+        /// <summary>Marks the node as visited by the backward pass with this stamp.</summary>
+        public long VisitStamp { get; set; }
+
+        /// <summary>Whether input <paramref name="i"/> needs a gradient.</summary>
+        public bool NeedsGradient(int i) => _inputs![i].RequiresGrad;
+
+        /// <summary>
+        /// Computes the gradient of each input that needs one from the gradient of the result. The rule is
+        /// written with Variable operations, so under <c>createGraph</c> it is itself recorded and can be
+        /// differentiated again. Entries for inputs that need no gradient are left null.
+        /// </summary>
+        /// <param name="grad">The gradient of the result (same shape as the result).</param>
+        /// <param name="inputGrads">One slot per input. A gradient may have the result's (broadcast) shape; the engine sums it back to the input's shape.</param>
+        public abstract void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads);
+
+        /// <summary>Drops the references that keep the graph alive; a later backward pass through this node throws.</summary>
+        public void Release()
+        {
+            _inputs = null;
+            PendingGradient = null;
+        }
+    }
+
+    /// <summary>A node whose single input's local derivative comes from an <see cref="ElementwiseFunction"/>.</summary>
+    private sealed class ElementwiseNode(ElementwiseFunction function, Variable<T> x) : Node([x])
+    {
+        public override string Name => function.Name;
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs![0];
+            inputGrads[0] = ChainMultiply(grad, function.Derivative(x, Result));
+        }
+    }
+}

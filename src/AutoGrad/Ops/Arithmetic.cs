@@ -1,0 +1,235 @@
+using System.Numerics.Tensors;
+
+namespace AutoGrad;
+
+// Derivatives (grad = gradient of the result, result = the forward output; the engine sums each input's
+// gradient back to that input's shape, so broadcasting never appears below):
+//
+//   Negate(x)          x: -grad
+//   Add(x, y)          x: grad                      y: grad
+//   Subtract(x, y)     x: grad                      y: -grad
+//   Multiply(x, y)     x: grad ⊙ y                  y: grad ⊙ x
+//   Divide(x, y)       x: grad ⊙ (1 / y)            y: -grad ⊙ (result / y)
+//   Pow(x, y)          x: grad ⊙ y·x^(y-1)          y: grad ⊙ result·log(x)      (x > 0; 0 where y = 0 for x)
+//   ChainMultiply(x,y) x: grad ⊙ y                  y: grad ⊙ x                  (internal; 0 absorbs ∞ and NaN)
+//
+// ⊙ is the chain-rule product ChainMultiply: a zero factor gives zero, so an input that receives no gradient
+// never turns an infinite local derivative into NaN.
+public sealed partial class Variable<T>
+{
+    private sealed class NegateNode(Variable<T> x) : Node([x])
+    {
+        public override string Name => "Negate";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = -grad;
+    }
+
+    private sealed class AddNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "Add";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            inputGrads[0] = grad;
+            inputGrads[1] = grad;
+        }
+    }
+
+    private sealed class SubtractNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "Subtract";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            inputGrads[0] = grad;
+            inputGrads[1] = NeedsGradient(1) ? -grad : null;
+        }
+    }
+
+    private sealed class MultiplyNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "Multiply";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var inputs = Inputs!;
+            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
+            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
+        }
+    }
+
+    private sealed class DivideNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "Divide";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var y = Inputs![1];
+            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y.Reciprocal()) : null;
+            inputGrads[1] = NeedsGradient(1) ? -ChainMultiply(grad, Result / y) : null;
+        }
+    }
+
+    private sealed class PowNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "Pow";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs![0];
+            var y = Inputs[1];
+            if (NeedsGradient(0))
+            {
+                // y·x^(y-1), with the y = 0 entries exactly 0 (x⁰ is constant even at x = 0).
+                inputGrads[0] = ChainMultiply(grad, ChainMultiply(y, x.Pow(y - T.One)));
+            }
+
+            if (NeedsGradient(1))
+            {
+                inputGrads[1] = ChainMultiply(grad, Result * x.Log());
+            }
+        }
+    }
+
+    private sealed class ChainMultiplyNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    {
+        public override string Name => "ChainMultiply";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var inputs = Inputs!;
+            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
+            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
+        }
+    }
+
+    /// <summary>Applies a broadcasting binary kernel and returns the values and the broadcast shape.</summary>
+    private static T[] Binary<TKernel>(Variable<T> x, Variable<T> y, string operation, out Shape shape)
+        where TKernel : IBinaryKernel<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        shape = Broadcasting.Shapes(x._shape, y._shape, operation);
+        var data = new T[shape.Length];
+        Kernels<T>.Binary<TKernel>(x._data, x._shape, y._data, y._shape, data, shape);
+        return data;
+    }
+
+    /// <summary>A scalar as a one-element constant, for the operator overloads that take a <typeparamref name="T"/>.</summary>
+    private static Variable<T> Scalar(T value) => new([value], Shape.Scalar, requiresGrad: false);
+
+    /// <summary>x·y with broadcasting, except that a zero factor gives zero even against ∞ or NaN (see the table above).</summary>
+    internal static Variable<T> ChainMultiply(Variable<T> x, Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.ChainMultiply<T>>(x, y, "ChainMultiply", out var shape);
+        return Result(data, shape, ShouldRecord(x, y) ? new ChainMultiplyNode(x, y) : null);
+    }
+
+    /// <summary>Element-wise negation, <c>-x</c>.</summary>
+    /// <returns>A new variable.</returns>
+    public Variable<T> Negate()
+    {
+        var data = new T[_data.Length];
+        TensorPrimitives.Negate(_data, data);
+        return Result(data, _shape, ShouldRecord(this) ? new NegateNode(this) : null);
+    }
+
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    /// <param name="y">The other operand; its shape must broadcast with this one's.</param>
+    /// <returns>A variable of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public Variable<T> Add(Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.Add<T>>(this, y, "Add", out var shape);
+        return Result(data, shape, ShouldRecord(this, y) ? new AddNode(this, y) : null);
+    }
+
+    /// <summary>Element-wise difference with broadcasting.</summary>
+    /// <param name="y">The subtrahend; its shape must broadcast with this one's.</param>
+    /// <returns>A variable of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public Variable<T> Subtract(Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.Subtract<T>>(this, y, "Subtract", out var shape);
+        return Result(data, shape, ShouldRecord(this, y) ? new SubtractNode(this, y) : null);
+    }
+
+    /// <summary>Element-wise product with broadcasting.</summary>
+    /// <param name="y">The other factor; its shape must broadcast with this one's.</param>
+    /// <returns>A variable of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public Variable<T> Multiply(Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.Multiply<T>>(this, y, "Multiply", out var shape);
+        return Result(data, shape, ShouldRecord(this, y) ? new MultiplyNode(this, y) : null);
+    }
+
+    /// <summary>Element-wise quotient with broadcasting (IEEE semantics: x/0 is ±∞ or NaN).</summary>
+    /// <param name="y">The divisor; its shape must broadcast with this one's.</param>
+    /// <returns>A variable of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public Variable<T> Divide(Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.Divide<T>>(this, y, "Divide", out var shape);
+        return Result(data, shape, ShouldRecord(this, y) ? new DivideNode(this, y) : null);
+    }
+
+    /// <summary>Element-wise power with a tensor exponent, <c>x^y</c>, with broadcasting.</summary>
+    /// <param name="y">The exponent.</param>
+    /// <returns>A variable of the broadcast shape.</returns>
+    /// <remarks>
+    /// The gradient with respect to the exponent is <c>x^y·log(x)</c>, defined for a positive base; with a
+    /// non-positive base it is NaN wherever the gradient reaching it is non-zero.
+    /// </remarks>
+    public Variable<T> Pow(Variable<T> y)
+    {
+        var data = Binary<BinaryKernels.Pow<T>>(this, y, "Pow", out var shape);
+        return Result(data, shape, ShouldRecord(this, y) ? new PowNode(this, y) : null);
+    }
+
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    public static Variable<T> operator +(Variable<T> x, Variable<T> y) => x.Add(y);
+
+    /// <summary>Adds a scalar to every element.</summary>
+    public static Variable<T> operator +(Variable<T> x, T y) => x.Add(Scalar(y));
+
+    /// <summary>Adds a scalar to every element.</summary>
+    public static Variable<T> operator +(T x, Variable<T> y) => Scalar(x).Add(y);
+
+    /// <summary>Element-wise difference with broadcasting.</summary>
+    public static Variable<T> operator -(Variable<T> x, Variable<T> y) => x.Subtract(y);
+
+    /// <summary>Subtracts a scalar from every element.</summary>
+    public static Variable<T> operator -(Variable<T> x, T y) => x.Subtract(Scalar(y));
+
+    /// <summary>Subtracts every element from a scalar.</summary>
+    public static Variable<T> operator -(T x, Variable<T> y) => Scalar(x).Subtract(y);
+
+    /// <summary>Element-wise product with broadcasting.</summary>
+    public static Variable<T> operator *(Variable<T> x, Variable<T> y) => x.Multiply(y);
+
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Variable<T> operator *(Variable<T> x, T y) => x.Multiply(Scalar(y));
+
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Variable<T> operator *(T x, Variable<T> y) => Scalar(x).Multiply(y);
+
+    /// <summary>Element-wise quotient with broadcasting.</summary>
+    public static Variable<T> operator /(Variable<T> x, Variable<T> y) => x.Divide(y);
+
+    /// <summary>Divides every element by a scalar.</summary>
+    public static Variable<T> operator /(Variable<T> x, T y) => x.Divide(Scalar(y));
+
+    /// <summary>Divides a scalar by every element.</summary>
+    public static Variable<T> operator /(T x, Variable<T> y) => Scalar(x).Divide(y);
+
+    /// <summary>Element-wise negation.</summary>
+    public static Variable<T> operator -(Variable<T> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.Negate();
+    }
+
+    /// <summary>Returns the variable itself.</summary>
+    public static Variable<T> operator +(Variable<T> x) => x;
+}

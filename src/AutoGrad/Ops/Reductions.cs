@@ -1,0 +1,235 @@
+using System.Numerics.Tensors;
+
+namespace AutoGrad;
+
+// Derivatives (g = grad with the reduced axis restored as size 1, broadcast back to x's shape):
+//
+//   Sum(x[, axis])        x: g
+//   Mean(x[, axis])       x: g / n                                   n = number of elements reduced
+//   Max(x[, axis])        x: g ⊙ [x = result] / count(x = result)    ties share the gradient equally
+//   Min(x[, axis])        x: g ⊙ [x = result] / count(x = result)
+//   LogSumExp(x[, axis])  x: g ⊙ exp(x - result)                      (softmax of x along the axis)
+public sealed partial class Variable<T>
+{
+    private sealed class SumNode(Variable<T> x, int axis, bool keepDims) : Node([x])
+    {
+        public override string Name => "Sum";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) =>
+            inputGrads[0] = Restore(grad, Inputs![0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
+    }
+
+    private sealed class MeanNode(Variable<T> x, int axis, bool keepDims) : Node([x])
+    {
+        public override string Name => "Mean";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs![0];
+            var n = axis < 0 ? x.Length : x._shape[axis];
+            inputGrads[0] = (Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n)).BroadcastTo(x._shape);
+        }
+    }
+
+    private sealed class ExtremumNode(Variable<T> x, int axis, bool keepDims, bool max) : Node([x])
+    {
+        public override string Name => max ? "Max" : "Min";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs![0];
+            var mask = x.ElementsEqual(Restore(Result.Detach(), x._shape, axis, keepDims));
+            var count = axis < 0 ? mask.Sum() : mask.Sum(axis, keepDims: true);
+            inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), mask / count);
+        }
+    }
+
+    private sealed class LogSumExpNode(Variable<T> x, int axis, bool keepDims) : Node([x])
+    {
+        public override string Name => "LogSumExp";
+
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs![0];
+            var softmax = (x - Restore(Result, x._shape, axis, keepDims)).Exp();
+            inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), softmax);
+        }
+    }
+
+    /// <summary>Reshapes a reduced gradient so it broadcasts against the input: the reduced axis becomes size 1.</summary>
+    private static Variable<T> Restore(Variable<T> reduced, Shape inputShape, int axis, bool keepDims)
+    {
+        if (axis < 0)
+        {
+            return reduced.Reshape(Shape.Scalar);
+        }
+
+        return keepDims ? reduced : reduced.Reshape(KeptShape(inputShape, axis));
+    }
+
+    private static Shape KeptShape(Shape shape, int axis)
+    {
+        var dims = shape.ToArray();
+        dims[axis] = 1;
+        return new Shape(dims);
+    }
+
+    private static Shape ReducedShape(Shape shape, int axis, bool keepDims)
+    {
+        if (keepDims)
+        {
+            return KeptShape(shape, axis);
+        }
+
+        var dims = new List<int>(shape.ToArray());
+        dims.RemoveAt(axis);
+        return new Shape(dims.ToArray());
+    }
+
+    /// <summary>The sum of all elements, as a scalar (0 for an empty variable).</summary>
+    /// <returns>A scalar variable.</returns>
+    public Variable<T> Sum()
+    {
+        var data = new T[] { TensorPrimitives.Sum<T>(_data) };
+        return Result(data, Shape.Scalar, ShouldRecord(this) ? new SumNode(this, -1, false) : null);
+    }
+
+    /// <summary>The sum along one axis.</summary>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1.</param>
+    /// <returns>The reduced variable.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
+    public Variable<T> Sum(int axis, bool keepDims = false)
+    {
+        var a = _shape.NormalizeAxis(axis, "Sum");
+        var (outer, n, inner) = Kernels<T>.Split(_shape, a);
+        var data = new T[outer * inner];
+        Kernels<T>.SumAxis(_data, data, outer, n, inner);
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new SumNode(this, a, keepDims) : null);
+    }
+
+    /// <summary>The mean of all elements, as a scalar (NaN for an empty variable).</summary>
+    /// <returns>A scalar variable.</returns>
+    public Variable<T> Mean()
+    {
+        var data = new T[] { TensorPrimitives.Sum<T>(_data) / T.CreateChecked(_data.Length) };
+        return Result(data, Shape.Scalar, ShouldRecord(this) ? new MeanNode(this, -1, false) : null);
+    }
+
+    /// <summary>The mean along one axis.</summary>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1.</param>
+    /// <returns>The reduced variable.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
+    public Variable<T> Mean(int axis, bool keepDims = false)
+    {
+        var a = _shape.NormalizeAxis(axis, "Mean");
+        var (outer, n, inner) = Kernels<T>.Split(_shape, a);
+        var data = new T[outer * inner];
+        Kernels<T>.SumAxis(_data, data, outer, n, inner);
+        TensorPrimitives.Divide(data, T.CreateChecked(n), data);
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new MeanNode(this, a, keepDims) : null);
+    }
+
+    /// <summary>The largest element, as a scalar; NaN if any element is NaN.</summary>
+    /// <returns>A scalar variable.</returns>
+    /// <exception cref="InvalidOperationException">The variable is empty.</exception>
+    /// <remarks>When several elements tie for the maximum, the gradient is shared equally among them.</remarks>
+    public Variable<T> Max() => Extremum(max: true);
+
+    /// <summary>The smallest element, as a scalar; NaN if any element is NaN.</summary>
+    /// <returns>A scalar variable.</returns>
+    /// <exception cref="InvalidOperationException">The variable is empty.</exception>
+    /// <remarks>When several elements tie for the minimum, the gradient is shared equally among them.</remarks>
+    public Variable<T> Min() => Extremum(max: false);
+
+    /// <summary>The maximum along one axis (values only); NaN propagates.</summary>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1.</param>
+    /// <returns>The reduced variable.</returns>
+    /// <remarks>Ties along the axis share the gradient equally.</remarks>
+    public Variable<T> Max(int axis, bool keepDims = false) => Extremum(axis, keepDims, max: true);
+
+    /// <summary>The minimum along one axis (values only); NaN propagates.</summary>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1.</param>
+    /// <returns>The reduced variable.</returns>
+    /// <remarks>Ties along the axis share the gradient equally.</remarks>
+    public Variable<T> Min(int axis, bool keepDims = false) => Extremum(axis, keepDims, max: false);
+
+    private Variable<T> Extremum(bool max)
+    {
+        if (_data.Length == 0)
+        {
+            throw new InvalidOperationException($"{(max ? "Max" : "Min")}: the variable (shape {_shape}) is empty, so it has no {(max ? "largest" : "smallest")} element.");
+        }
+
+        var data = new T[] { max ? TensorPrimitives.Max<T>(_data) : TensorPrimitives.Min<T>(_data) };
+        return Result(data, Shape.Scalar, ShouldRecord(this) ? new ExtremumNode(this, -1, false, max) : null);
+    }
+
+    private Variable<T> Extremum(int axis, bool keepDims, bool max)
+    {
+        var name = max ? "Max" : "Min";
+        var a = _shape.NormalizeAxis(axis, name);
+        var (outer, n, inner) = Kernels<T>.Split(_shape, a);
+        if (n == 0 && outer * inner > 0)
+        {
+            throw new InvalidOperationException($"{name}: axis {axis} of shape {_shape} has size 0, so there is nothing to reduce.");
+        }
+
+        var data = new T[outer * inner];
+        Kernels<T>.ExtremumAxis(_data, data, outer, n, inner, max);
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new ExtremumNode(this, a, keepDims, max) : null);
+    }
+
+    /// <summary>log Σ exp(x) over all elements, computed stably by factoring out the maximum.</summary>
+    /// <returns>A scalar variable.</returns>
+    public Variable<T> LogSumExp() => Reshape([_data.Length]).LogSumExp(0);
+
+    /// <summary>log Σ exp(x) along one axis, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1.</param>
+    /// <returns>The reduced variable.</returns>
+    /// <remarks>Its gradient is the softmax of x along the axis. All −∞ along the axis gives −∞; any +∞ gives +∞.</remarks>
+    public Variable<T> LogSumExp(int axis, bool keepDims = false)
+    {
+        var a = _shape.NormalizeAxis(axis, "LogSumExp");
+        var (outer, n, inner) = Kernels<T>.Split(_shape, a);
+        var data = new T[outer * inner];
+        var row = new T[n];
+        for (var o = 0; o < outer; o++)
+        {
+            for (var i = 0; i < inner; i++)
+            {
+                for (var k = 0; k < n; k++)
+                {
+                    row[k] = _data[(((o * n) + k) * inner) + i];
+                }
+
+                data[(o * inner) + i] = LogSumExpRow(row);
+            }
+        }
+
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new LogSumExpNode(this, a, keepDims) : null);
+    }
+
+    private static T LogSumExpRow(Span<T> row)
+    {
+        if (row.IsEmpty)
+        {
+            return T.NegativeInfinity;
+        }
+
+        var m = TensorPrimitives.Max<T>(row);
+        if (T.IsInfinity(m) || T.IsNaN(m))
+        {
+            // All −∞ → −∞; any +∞ → +∞; NaN propagates. Subtracting m would produce NaN here.
+            return m;
+        }
+
+        TensorPrimitives.Subtract(row, m, row);
+        TensorPrimitives.Exp(row, row);
+        return m + T.Log(TensorPrimitives.Sum<T>(row));
+    }
+}

@@ -1,0 +1,44 @@
+using AutoGrad;
+
+namespace AutoGrad.Tests.Autodiff;
+
+/// <summary>The README's example: Rosenbrock at (-1.2, 1), its gradient, and the first Hessian row.</summary>
+public class ReadmeExampleTests
+{
+    [Fact]
+    public void Rosenbrock_value_and_gradient_match_the_hand_derived_formula()
+    {
+        var x = Variable.Parameter(new[] { -1.2, 1.0 });
+        var f = (1 - x[0]).Square() + 100 * (x[1] - x[0].Square()).Square();
+
+        Assert.Equal(24.2, f.ToScalar(), 12);
+        f.Backward();
+
+        // ∂f/∂x0 = -2(1 - x0) - 400 x0 (x1 - x0²); ∂f/∂x1 = 200 (x1 - x0²).
+        var g = x.Grad!.ToArray();
+        Assert.Equal(-2 * (1 - -1.2) - 400 * -1.2 * (1.0 - 1.44), g[0], 10);
+        Assert.Equal(200 * (1.0 - 1.44), g[1], 10);
+        Assert.Equal(-215.6, g[0], 10);
+        Assert.Equal(-88.0, g[1], 10);
+    }
+
+    [Fact]
+    public void Gradient_of_the_gradient_gives_the_first_Hessian_row()
+    {
+        var y = Variable.Parameter(new[] { -1.2, 1.0 });
+        var g = (1 - y[0]).Square() + 100 * (y[1] - y[0].Square()).Square();
+        g.Backward(createGraph: true);
+        var dy = y.Grad!;
+        Assert.True(dy.RequiresGrad);
+
+        y.ZeroGrad();
+        dy[0].Backward();
+
+        // ∂²f/∂x0² = 2 - 400 (x1 - 3 x0²); ∂²f/∂x0∂x1 = -400 x0.
+        var h = y.Grad!.ToArray();
+        Assert.Equal(2 - 400 * (1.0 - 3 * 1.44), h[0], 9);
+        Assert.Equal(-400 * -1.2, h[1], 9);
+        Assert.Equal(1330.0, h[0], 9);
+        Assert.Equal(480.0, h[1], 9);
+    }
+}
