@@ -4,6 +4,10 @@ public sealed partial class Variable<T>
 {
     private static long s_passStamp;
 
+    /// <summary>Test hook: called with each node as the backward pass processes it (per thread).</summary>
+    [ThreadStatic]
+    internal static Action<Node>? t_visitObserver;
+
     /// <summary>
     /// Computes the gradient of this scalar with respect to every leaf that requires gradients, adding it
     /// to each leaf's <see cref="Grad"/>.
@@ -148,6 +152,8 @@ public sealed partial class Variable<T>
             {
                 continue;
             }
+
+            t_visitObserver?.Invoke(node);
 
             if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
             {

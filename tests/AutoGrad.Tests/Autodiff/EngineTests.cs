@@ -1,0 +1,266 @@
+using AutoGrad;
+
+namespace AutoGrad.Tests.Autodiff;
+
+/// <summary>The engine guarantees: replay order, fan-out, accumulation, graph release and retention.</summary>
+public class EngineTests
+{
+    [Fact]
+    public void Backward_visits_nodes_in_reverse_recording_order()
+    {
+        var x = Variable.Parameter(new[] { 0.5, 2.0 });
+        var a = x.Exp();          // recorded 1st
+        var b = x.Sin();          // 2nd
+        var c = a * b;            // 3rd
+        var d = c.Tanh();         // 4th
+        var e = (d + a).Sum();    // 5th (Add), 6th (Sum)
+        var recorded = new[] { a, b, c, d }.Select(v => v.CreatorNode!.Sequence).ToList();
+        Assert.Equal(recorded.OrderBy(s => s), recorded);
+
+        var visited = new List<(string Name, long Sequence)>();
+        Variable<double>.t_visitObserver = n => visited.Add((n.Name, n.Sequence));
+        try
+        {
+            e.Backward();
+        }
+        finally
+        {
+            Variable<double>.t_visitObserver = null;
+        }
+
+        Assert.Equal(new[] { "Sum", "Add", "Tanh", "Multiply", "Sin", "Exp" }, visited.Select(v => v.Name));
+        Assert.Equal(visited.Select(v => v.Sequence).OrderByDescending(s => s), visited.Select(v => v.Sequence));
+    }
+
+    [Fact]
+    public void A_variable_used_k_times_receives_k_contributions()
+    {
+        var x = Variable.Parameter(3.0);
+        var sum = x;
+        for (var k = 1; k < 7; k++)
+        {
+            sum += x;
+        }
+
+        sum.Backward();
+        Assert.Equal(7.0, x.Grad!.ToScalar());
+
+        var y = Variable.Parameter(1.5);
+        var cube = y * y * y;
+        cube.Backward();
+        Assert.Equal(3 * 1.5 * 1.5, y.Grad!.ToScalar(), 14);
+    }
+
+    [Fact]
+    public void Intermediate_reused_by_several_consumers_gets_all_contributions()
+    {
+        var x = Variable.Parameter(0.7);
+        var h = x.Sin();                       // used three times below
+        var f = (h * h) + h.Exp() + (2 * h);
+        f.Backward();
+        var expected = ((2 * Math.Sin(0.7)) + Math.Exp(Math.Sin(0.7)) + 2) * Math.Cos(0.7);
+        Assert.Equal(expected, x.Grad!.ToScalar(), 13);
+    }
+
+    [Fact]
+    public void Leaf_gradients_accumulate_until_zeroed()
+    {
+        var x = Variable.Parameter(new[] { 1.0, 2.0 });
+        (x * 3).Sum().Backward();
+        (x * x).Sum().Backward();
+        Assert.Equal(new[] { 3 + 2.0, 3 + 4.0 }, x.Grad!.ToArray());
+
+        x.ZeroGrad();
+        Assert.Null(x.Grad);
+        (x * 3).Sum().Backward();
+        Assert.Equal(new[] { 3.0, 3.0 }, x.Grad!.ToArray());
+
+        x.ZeroGrad(setToNull: false);
+        Assert.Equal(new[] { 0.0, 0.0 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void A_held_gradient_is_not_changed_by_later_accumulation_into_another_leaf()
+    {
+        // Add passes its gradient through unchanged to both inputs; the leaves must not share a buffer.
+        var a = Variable.Parameter(1.0);
+        var b = Variable.Parameter(2.0);
+        (a + b).Backward();
+        (a * 5).Backward();
+        Assert.Equal(6.0, a.Grad!.ToScalar());
+        Assert.Equal(1.0, b.Grad!.ToScalar());
+    }
+
+    [Fact]
+    public void Unreached_and_constant_variables_have_no_gradient()
+    {
+        var x = Variable.Parameter(2.0);
+        var unused = Variable.Parameter(5.0);
+        var c = Variable.Constant(3.0);
+        (x * c).Backward();
+        Assert.Equal(3.0, x.Grad!.ToScalar());
+        Assert.Null(unused.Grad);
+        Assert.Null(c.Grad);
+        Assert.False(c.RequiresGrad);
+    }
+
+    [Fact]
+    public void Zero_gradient_is_distinct_from_no_gradient()
+    {
+        var x = Variable.Parameter(new[] { -1.0, -2.0 });
+        x.Relu().Sum().Backward();
+        Assert.NotNull(x.Grad);
+        Assert.Equal(new[] { 0.0, 0.0 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Second_backward_through_a_released_graph_throws_a_clear_exception()
+    {
+        var x = Variable.Parameter(2.0);
+        var f = x.Exp() * x;
+        f.Backward();
+        var ex = Assert.Throws<InvalidOperationException>(() => f.Backward());
+        Assert.Contains("released", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("retainGraph", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backward_through_a_shared_subgraph_released_by_another_loss_throws()
+    {
+        var x = Variable.Parameter(2.0);
+        var h = x.Exp();
+        var f1 = h * 2;
+        var f2 = h * 3;
+        f1.Backward();
+        Assert.Throws<InvalidOperationException>(() => f2.Backward());
+    }
+
+    [Fact]
+    public void RetainGraph_allows_a_second_backward_which_accumulates()
+    {
+        var x = Variable.Parameter(2.0);
+        var f = x.Exp() * x;
+        f.Backward(retainGraph: true);
+        var first = x.Grad!.ToScalar();
+        f.Backward();
+        Assert.Equal(2 * first, x.Grad!.ToScalar(), 13);
+        Assert.Equal(Math.Exp(2) * 3, first, 13);
+    }
+
+    [Fact]
+    public void Backward_on_a_leaf_accumulates_the_seed()
+    {
+        var x = Variable.Parameter(new[] { 1.0, 2.0 });
+        x.Backward(new[] { 3.0, 4.0 });
+        Assert.Equal(new[] { 3.0, 4.0 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Backward_with_a_seed_computes_the_vector_Jacobian_product()
+    {
+        var x = Variable.Parameter(new[] { 1.0, 2.0, 3.0 });
+        var y = x.Square();
+        y.Backward(Variable.Constant(new[] { 1.0, 10.0, 100.0 }));
+        Assert.Equal(new[] { 2.0, 40.0, 600.0 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Detach_stops_gradient_flow()
+    {
+        var x = Variable.Parameter(3.0);
+        var f = x.Detach() * x;
+        f.Backward();
+        Assert.Equal(3.0, x.Grad!.ToScalar());
+        Assert.False(x.Detach().RequiresGrad);
+    }
+
+    [Fact]
+    public void NoGrad_scope_records_nothing_and_restores_the_previous_mode()
+    {
+        var x = Variable.Parameter(3.0);
+        using (Variable.NoGrad())
+        {
+            var y = x * x;
+            Assert.False(y.RequiresGrad);
+            Assert.True(y.IsLeaf);
+            Assert.False(GradMode.IsEnabled);
+            using (GradMode.Set(enabled: true))
+            {
+                Assert.True((x * x).RequiresGrad);
+            }
+
+            Assert.False(GradMode.IsEnabled);
+        }
+
+        Assert.True(GradMode.IsEnabled);
+        Assert.True((x * x).RequiresGrad);
+    }
+
+    [Fact]
+    public void Backward_without_createGraph_gives_gradients_that_are_off_the_graph()
+    {
+        var x = Variable.Parameter(new[] { 1.0, 2.0 });
+        (x * x).Sum().Backward();
+        Assert.False(x.Grad!.RequiresGrad);
+    }
+
+    [Fact]
+    public void CreateGraph_gives_a_full_Hessian_row_by_row()
+    {
+        // f = x0² x1 + sin(x1) x0: H = [[2 x1, 2 x0 + cos x1], [2 x0 + cos x1, -x0 sin x1]].
+        double x0 = 0.3, x1 = -1.1;
+        var hessian = new double[2, 2];
+        for (var row = 0; row < 2; row++)
+        {
+            var x = Variable.Parameter(new[] { x0, x1 });
+            var f = (x[0].Square() * x[1]) + (x[1].Sin() * x[0]);
+            var g = Variable.Gradients(f, [x], createGraph: true)[0]!;
+            var h = Variable.Gradients(g[row], [x])[0]!.ToArray();
+            hessian[row, 0] = h[0];
+            hessian[row, 1] = h[1];
+        }
+
+        Assert.Equal(2 * x1, hessian[0, 0], 13);
+        Assert.Equal((2 * x0) + Math.Cos(x1), hessian[0, 1], 13);
+        Assert.Equal((2 * x0) + Math.Cos(x1), hessian[1, 0], 13);
+        Assert.Equal(-x0 * Math.Sin(x1), hessian[1, 1], 13);
+    }
+
+    [Fact]
+    public void Third_derivative_through_nested_createGraph()
+    {
+        var x = Variable.Parameter(0.4);
+        var f = x.Sin() * x.Exp();
+        var d1 = Variable.Gradients(f, [x], createGraph: true)[0]!;
+        var d2 = Variable.Gradients(d1, [x], createGraph: true)[0]!;
+        var d3 = Variable.Gradients(d2, [x])[0]!;
+
+        // (e^x sin x)''' = 2 e^x (cos x - sin x).
+        Assert.Equal(2 * Math.Exp(0.4) * (Math.Cos(0.4) - Math.Sin(0.4)), d3.ToScalar(), 12);
+    }
+
+    [Fact]
+    public void Gradients_returns_gradients_without_touching_Grad_and_null_for_unused_inputs()
+    {
+        var x = Variable.Parameter(2.0);
+        var unused = Variable.Parameter(1.0);
+        var h = x.Square();
+        var f = h * 3;
+        var grads = Variable.Gradients(f, [x, unused, h]);
+        Assert.Equal(12.0, grads[0]!.ToScalar());
+        Assert.Null(grads[1]);
+        Assert.Equal(3.0, grads[2]!.ToScalar());
+        Assert.Null(x.Grad);
+    }
+
+    [Fact]
+    public void Float_and_double_share_the_engine()
+    {
+        var x = Variable.Parameter(new[] { -1.2f, 1.0f });
+        var f = (1 - x[0]).Square() + (100 * (x[1] - x[0].Square()).Square());
+        f.Backward();
+        Assert.Equal(24.2f, f.ToScalar(), 4);
+        Assert.Equal(-215.6f, x.Grad![0].ToScalar(), 3);
+        Assert.Equal(-88.0f, x.Grad![1].ToScalar(), 3);
+    }
+}
