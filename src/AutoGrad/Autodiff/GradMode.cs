@@ -7,8 +7,10 @@ namespace AutoGrad;
 /// <remarks>The mode is per thread, so one thread's no-grad scope never affects another's graph.</remarks>
 public static class GradMode
 {
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
     [ThreadStatic]
     private static bool t_disabled;
+#pragma warning restore IDE1006
 
     /// <summary>Whether operations on this thread are currently recorded.</summary>
     public static bool IsEnabled => !t_disabled;

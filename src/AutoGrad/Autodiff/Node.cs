@@ -21,8 +21,10 @@ public sealed partial class Variable<T>
     /// </remarks>
     internal abstract class Node
     {
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
         [ThreadStatic]
         private static long t_lastSequence;
+#pragma warning restore IDE1006
 
         private Variable<T>[]? _inputs;
 

@@ -53,7 +53,7 @@ public static class Variable
     /// <param name="requiresGrad">Whether it is a parameter.</param>
     /// <returns>The variable.</returns>
     public static Variable<T> Zeros<T>(Shape shape, bool requiresGrad = false)
-        where T : IFloatingPointIeee754<T> => new(new T[shape.Length], shape, requiresGrad);
+        where T : IFloatingPointIeee754<T> => new(new T[shape.ElementCount], shape, requiresGrad);
 
     /// <summary>A variable of ones.</summary>
     /// <param name="shape">The shape.</param>
@@ -70,7 +70,7 @@ public static class Variable
     public static Variable<T> Full<T>(Shape shape, T value, bool requiresGrad = false)
         where T : IFloatingPointIeee754<T>
     {
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         data.AsSpan().Fill(value);
         return new Variable<T>(data, shape, requiresGrad);
     }
@@ -102,7 +102,7 @@ public static class Variable
             throw new ArgumentException($"Uniform: need finite low < high; got low = {low}, high = {high}.");
         }
 
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         double lo = double.CreateChecked(low), width = double.CreateChecked(high) - lo;
         for (var i = 0; i < data.Length; i++)
         {
@@ -139,7 +139,7 @@ public static class Variable
             throw new ArgumentException($"Normal: need a finite mean and a finite, non-negative standard deviation; got mean = {mean}, standardDeviation = {standardDeviation}.");
         }
 
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         double mu = double.CreateChecked(mean), sigma = double.CreateChecked(standardDeviation);
         for (var i = 0; i < data.Length; i += 2)
         {
@@ -239,9 +239,9 @@ public static class Variable
     {
         ArgumentNullException.ThrowIfNull(values);
         var s = shape ?? new Shape(values.Length);
-        if (s.Length != values.Length)
+        if (s.ElementCount != values.Length)
         {
-            throw new ArgumentException($"{(requiresGrad ? "Parameter" : "Constant")}: {values.Length} values do not fill shape {s} ({s.Length} elements).", nameof(values));
+            throw new ArgumentException($"{(requiresGrad ? "Parameter" : "Constant")}: {values.Length} values do not fill shape {s} ({s.ElementCount} elements).", nameof(values));
         }
 
         return new Variable<T>((T[])values.Clone(), s, requiresGrad);

@@ -33,9 +33,9 @@ public sealed partial class Variable<T>
 
     internal Variable(T[] data, Shape shape, bool requiresGrad)
     {
-        if (data.Length != shape.Length)
+        if (data.Length != shape.ElementCount)
         {
-            throw new ArgumentException($"{data.Length} values do not fill shape {shape} ({shape.Length} elements).", nameof(data));
+            throw new ArgumentException($"{data.Length} values do not fill shape {shape} ({shape.ElementCount} elements).", nameof(data));
         }
 
         _data = data;

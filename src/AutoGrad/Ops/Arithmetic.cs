@@ -110,7 +110,7 @@ public sealed partial class Variable<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         shape = Broadcasting.Shapes(x._shape, y._shape, operation);
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         Kernels<T>.Binary<TKernel>(x._data, x._shape, y._data, y._shape, data, shape);
         return data;
     }

@@ -58,7 +58,7 @@ public sealed partial class Variable<T>
     internal static Variable<T> Combine(Variable<T> x, Variable<T> y, Func<T, T, T> f, string operation)
     {
         var shape = Broadcasting.Shapes(x._shape, y._shape, operation);
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         var plan = BroadcastPlan.Create(shape, shape, x._shape, y._shape);
         int sx = plan.InnerStrides[1], sy = plan.InnerStrides[2];
         for (var r = 0; r < plan.Rows; r++)
@@ -102,7 +102,7 @@ public sealed partial class Variable<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         var shape = Broadcasting.Shapes(condition._shape, x._shape, y._shape, "Where");
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         var plan = BroadcastPlan.Create(shape, shape, condition._shape, x._shape, y._shape);
         int sc = plan.InnerStrides[1], sx = plan.InnerStrides[2], sy = plan.InnerStrides[3];
         for (var r = 0; r < plan.Rows; r++)

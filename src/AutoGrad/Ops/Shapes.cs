@@ -78,9 +78,9 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The element counts differ.</exception>
     public Variable<T> Reshape(Shape shape)
     {
-        if (shape.Length != _data.Length)
+        if (shape.ElementCount != _data.Length)
         {
-            throw new ArgumentException($"Reshape: a variable of shape {_shape} ({_data.Length} elements) cannot be reshaped to {shape} ({shape.Length} elements).", nameof(shape));
+            throw new ArgumentException($"Reshape: a variable of shape {_shape} ({_data.Length} elements) cannot be reshaped to {shape} ({shape.ElementCount} elements).", nameof(shape));
         }
 
         if (shape == _shape)
@@ -107,7 +107,7 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"BroadcastTo: shape {_shape} cannot be broadcast to {shape} (aligned at the last axis, each dimension must match or be 1).", nameof(shape));
         }
 
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         Kernels<T>.BroadcastTo(_data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new BroadcastToNode(this) : null);
     }
@@ -128,7 +128,7 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"SumTo: shape {shape} does not broadcast to {_shape}, so {_shape} cannot be summed back to it.", nameof(shape));
         }
 
-        var data = new T[shape.Length];
+        var data = new T[shape.ElementCount];
         Kernels<T>.SumTo(_data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new SumToNode(this) : null);
     }

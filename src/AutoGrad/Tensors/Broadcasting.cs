@@ -196,7 +196,7 @@ internal sealed class BroadcastPlan
 
         if (dims.Count == 0)
         {
-            dims.Add(output.Length == 0 ? 0 : 1);
+            dims.Add(output.ElementCount == 0 ? 0 : 1);
             for (var k = 0; k < n; k++)
             {
                 strides[k].Add(0);

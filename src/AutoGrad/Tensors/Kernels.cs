@@ -85,7 +85,7 @@ internal static class Kernels<T>
             return;
         }
 
-        if (sourceShape.Length == 1)
+        if (sourceShape.ElementCount == 1)
         {
             destination.Fill(source[0]);
             return;

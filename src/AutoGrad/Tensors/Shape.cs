@@ -59,7 +59,14 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     public int Rank => _dims?.Length ?? 0;
 
     /// <summary>The number of elements (the product of the dimensions; 1 for a scalar).</summary>
-    public int Length => _dims is null ? 1 : _length;
+    /// <remarks>
+    /// Deliberately not called <c>Length</c>: C# takes a <c>Length</c> property as the collection's count in
+    /// spreads (<c>[1, .. shape]</c>) and from-end indices (<c>shape[^1]</c>), which must count axes.
+    /// </remarks>
+    public int ElementCount => _dims is null ? 1 : _length;
+
+    /// <summary>The number of axes (the same as <see cref="Rank"/>); lets <c>shape[^1]</c> and <c>[.. shape]</c> work.</summary>
+    public int Count => Rank;
 
     /// <summary>The dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Dimensions => _dims;
@@ -67,8 +74,6 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     /// <summary>The size of axis <paramref name="axis"/>; a negative axis counts from the end.</summary>
     /// <param name="axis">The axis, in <c>[-Rank, Rank)</c>.</param>
     public int this[int axis] => _dims![NormalizeAxis(axis, "Shape")];
-
-    int IReadOnlyCollection<int>.Count => Rank;
 
     /// <summary>Copies the dimensions into a new array.</summary>
     /// <returns>The dimensions.</returns>

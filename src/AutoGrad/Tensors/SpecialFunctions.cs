@@ -28,7 +28,11 @@ internal static class SpecialFunctions
         return x < 0 ? -r : r;
     }
 
-    /// <summary>The complementary error function 1 − erf x, accurate also where it is tiny (large x).</summary>
+    /// <summary>The complementary error function 1 − erf x, accurate to a few ulp also where it is tiny (large x).</summary>
+    /// <remarks>
+    /// |x| &lt; 0.5: 1 − erf x (erf x ≤ 0.52 there, so nothing cancels). |x| ≥ 0.5: the continued fraction, which
+    /// needs at most ~730 terms at x = 0.5 and a handful beyond 4; erfc(−x) = 2 − erfc x.
+    /// </remarks>
     public static double Erfc(double x)
     {
         if (double.IsNaN(x))
@@ -36,17 +40,28 @@ internal static class SpecialFunctions
             return x;
         }
 
-        if (x >= 2.0)
+        if (x >= 0.5)
         {
             return ErfcContinuedFraction(x);
         }
 
-        if (x <= -2.0)
+        if (x <= -0.5)
         {
             return 2.0 - ErfcContinuedFraction(-x);
         }
 
         return 1.0 - ErfSeries(x);
+    }
+
+    /// <summary>
+    /// e^(−x²) without the rounding error of x² (which grows like x²·ε): x = hi + lo with hi on a 2⁻¹² grid,
+    /// so hi² is exact and e^(−x²) = e^(−hi²)·e^(−(2hi + lo)·lo).
+    /// </summary>
+    public static double ExpMinusSquare(double x)
+    {
+        var hi = Math.Round(x * 4096.0) / 4096.0;
+        var lo = x - hi;
+        return Math.Exp(-(hi * hi)) * Math.Exp(-(((2 * hi) + lo) * lo));
     }
 
     /// <summary>log(1 + x), accurate near 0 (Goldberg's correction of the rounding in 1 + x).</summary>
@@ -75,16 +90,16 @@ internal static class SpecialFunctions
         {
             term *= 2.0 * x2 / ((2 * n) + 1);
             sum += term;
-            if (term <= sum * 1e-17)
+            if (Math.Abs(term) <= Math.Abs(sum) * 1e-17)
             {
                 break;
             }
         }
 
-        return TwoOverSqrtPi * Math.Exp(-x2) * sum;
+        return TwoOverSqrtPi * ExpMinusSquare(x) * sum;
     }
 
-    /// <summary>erfc x for x ≥ 2 by the continued fraction (e^(−x²)/√π)·1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), modified Lentz.</summary>
+    /// <summary>erfc x for x ≥ 0.5 by the continued fraction (e^(−x²)/√π)·1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), modified Lentz.</summary>
     private static double ErfcContinuedFraction(double x)
     {
         if (x > 27.3)
@@ -96,7 +111,7 @@ internal static class SpecialFunctions
         var f = x;
         var c = x;
         var d = 0.0;
-        for (var k = 1; k < 500; k++)
+        for (var k = 1; k < 2000; k++)
         {
             var ak = k * 0.5;
             d = x + (ak * d);
@@ -112,6 +127,6 @@ internal static class SpecialFunctions
             }
         }
 
-        return OneOverSqrtPi * Math.Exp(-x * x) / f;
+        return OneOverSqrtPi * ExpMinusSquare(x) / f;
     }
 }

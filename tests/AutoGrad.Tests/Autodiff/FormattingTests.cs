@@ -46,4 +46,19 @@ public class FormattingTests
         data[0] = 99;
         Assert.Equal(1.0, x.ToArray()[0]);
     }
+
+    [Fact]
+    public void Shape_counts_axes_for_spreads_and_from_end_indices()
+    {
+        // Regression: a Length property (the element count) made C# spread [2, .. shape] as three items.
+        var s = new Shape(2, 5);
+        Shape t = [7, .. s];
+        Assert.Equal(new Shape(7, 2, 5), t);
+        Assert.Equal(5, s[^1]);
+        Assert.Equal(5, s[-1]);
+        Assert.Equal(10, s.ElementCount);
+        Assert.Equal(2, s.Count);
+        Assert.Equal(1, Shape.Scalar.ElementCount);
+        Assert.Equal("[]", Shape.Scalar.ToString());
+    }
 }
