@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Reflection;
 using AutoGrad.Testing;
+using CsCheck;
 
 namespace AutoGrad.Tests.PropertyTests;
 
@@ -19,6 +21,13 @@ public sealed record OpRow<T>(string Name, Func<Variable<T>[], Variable<T>> Appl
     /// <summary>The smallest rank the op accepts (an axis or an index needs rank ≥ 1).</summary>
     public int MinRank { get; init; }
 
+    /// <summary>
+    /// Input shapes for ops whose arguments must have related shapes (MatMul's inner dimensions, an index within
+    /// bounds); when null, arguments share one shape of rank ≥ <see cref="MinRank"/> or, with
+    /// <see cref="Broadcasts"/>, form a broadcast-compatible pair. The generator receives the largest dimension to use.
+    /// </summary>
+    public Func<int, Gen<Shape[]>>? Shapes { get; init; }
+
     /// <summary>Allowed float/double disagreement, relative to 1 + |double value|.</summary>
     public double FloatTolerance { get; init; } = 1e-4;
 
@@ -27,18 +36,32 @@ public sealed record OpRow<T>(string Name, Func<Variable<T>[], Variable<T>> Appl
 
 /// <summary>
 /// The op catalogue (PyTorch's OpInfo, JAX's grad_test_spec): one row per op, with its input domains, so that
-/// every generic property in <see cref="OpCatalogProperties"/> covers every op. A new op is one row here.
+/// every generic property (PropertyTests/OpCatalogProperties.cs) covers every op. A new op is one row. Rows live
+/// beside their op family in partial files (OpCatalog.&lt;Family&gt;.cs), each a static property whose name ends
+/// in "Rows"; <see cref="Rows"/> collects them all.
 /// Written once over <typeparamref name="T"/>: <c>OpCatalog&lt;double&gt;</c> and <c>OpCatalog&lt;float&gt;</c>
 /// are the same rows, which is what the float/double agreement property compares.
 /// </summary>
-public static class OpCatalog<T>
+public static partial class OpCatalog<T>
     where T : IFloatingPointIeee754<T>
 {
     private static readonly Domain s_any = Domain.Any;
     private static readonly Domain s_positive = Domain.Positive;
     private static readonly Domain s_awayFromKinks = Domain.AwayFromKinks;
 
-    public static IReadOnlyList<OpRow<T>> Rows { get; } =
+    // Lazy: static initializers in different partial files run in no defined order, so the family lists are read
+    // only after all of them have been initialized.
+    private static readonly Lazy<OpRow<T>[]> s_rows = new(() => typeof(OpCatalog<T>)
+        .GetProperties(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static)
+        .Where(p => p.Name.EndsWith("Rows", StringComparison.Ordinal) && p.Name != nameof(Rows))
+        .OrderBy(p => p.Name, StringComparer.Ordinal)
+        .SelectMany(p => (IReadOnlyList<OpRow<T>>)p.GetValue(null)!)
+        .ToArray());
+
+    /// <summary>Every row of every family file.</summary>
+    public static IReadOnlyList<OpRow<T>> Rows => s_rows.Value;
+
+    private static IReadOnlyList<OpRow<T>> CoreRows { get; } =
     [
         // Arithmetic (Ops/Arithmetic.cs)
         new("Negate", x => -x[0], s_any),
@@ -124,5 +147,5 @@ public static class OpCatalog<T>
         return x + Variable.Constant(offsets, x.Shape);
     }
 
-    private static T C(double value) => T.CreateChecked(value);
+    internal static T C(double value) => T.CreateChecked(value);
 }

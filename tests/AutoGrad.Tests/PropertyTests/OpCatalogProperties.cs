@@ -33,6 +33,11 @@ internal static class CatalogInputs
     /// <summary>Argument lists for a row: one shared shape (rank ≥ MinRank, dims 1..maxDimension), or broadcast-compatible pairs.</summary>
     public static Gen<Variable<double>[]> For(OpRow<double> row, int maxDimension = 3)
     {
+        if (row.Shapes is { } shapes)
+        {
+            return shapes(maxDimension).SelectMany(s => Generators.Arguments(s.Select((shape, i) => Generators.Parameter(shape, row.Domains[i])).ToArray()));
+        }
+
         if (row.Broadcasts)
         {
             return Generators.BroadcastPair(maxRank: 3, maxDimension: maxDimension).SelectMany(pair =>
@@ -95,7 +100,7 @@ public class FloatDoubleAgreementTests
         var rowF = OpCatalog<float>.Find(name);
 
         // Vector lengths that straddle SIMD widths where the op takes a plain vector; otherwise the row's shapes.
-        var inputs = !rowD.Broadcasts && rowD.MinRank <= 1
+        var inputs = !rowD.Broadcasts && rowD.MinRank <= 1 && rowD.Shapes is null
             ? Generators.SimdStraddlingVector.SelectMany(s => Generators.Arguments(rowD.Domains.Select(d => Generators.Parameter(s, d)).ToArray()))
             : CatalogInputs.For(rowD, maxDimension: 5);
 

@@ -1,0 +1,41 @@
+using AutoGrad;
+using AutoGrad.Tests.TestUtilities;
+
+namespace AutoGrad.Tests.Ops;
+
+/// <summary>Core ops and MatMul against PyTorch (Fixtures/generate_core.py → core.json), 1e-9 relative in double.</summary>
+public class TorchCoreTests
+{
+    private const string File = "core.json";
+
+    private static readonly Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> s_ops = new()
+    {
+        ["matmul_1d_1d"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_2d_2d"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_1d_3d"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_3d_1d"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_batch_broadcast"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_2d_batched"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_size_one"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_empty_inner"] = (x, _) => x[0].MatMul(x[1]),
+        ["permute"] = (x, _) => x[0].Permute(2, 0, 1),
+        ["transpose"] = (x, _) => x[0].Transpose(-2, -1),
+        ["broadcast_arithmetic"] = (x, _) => ((x[0] * x[1]) - (x[1] / (x[0].Abs() + 1))).Square(),
+        ["pow_tensor"] = (x, _) => x[0].Pow(x[1]),
+        ["logsumexp_axis"] = (x, _) => x[0].LogSumExp(1),
+        ["mean_axis_keepdim"] = (x, _) => x[0].Mean(0, keepDims: true),
+        ["gelu"] = (x, _) => x[0].Gelu(),
+        ["softplus"] = (x, _) => x[0].Softplus(),
+        ["elu"] = (x, _) => x[0].Elu(0.7),
+        ["index_slices"] = (x, _) => x[0][1.., TensorIndex.Slice(.., step: 2)] * 3,
+    };
+
+    public static TheoryData<string> Names => TorchFixture.Names(File);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Matches_PyTorch(string name) => TorchFixture.Check(File, name, s_ops[name]);
+
+    [Fact]
+    public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
+}
