@@ -55,4 +55,36 @@ public class IndexingTests
         var h = Variable.Gradients(g[1], [x])[0]!.ToArray();
         Assert.Equal(new[] { 0.0, 6 * 2.0 * 3.0, 3 * 2.0 * 2.0 }, h);
     }
+
+    [Fact]
+    public void Steps_on_every_axis_of_a_rank_3_tensor_select_and_scatter_back()
+    {
+        var x = Variable.Parameter(Enumerable.Range(0, 60).Select(i => (double)i).ToArray(), [3, 4, 5]);
+        var y = x[TensorIndex.Slice(.., step: 2), TensorIndex.Slice(1.., step: 2), TensorIndex.Slice(.., step: 3)];
+        Assert.Equal(new Shape(2, 2, 2), y.Shape);
+
+        // Element (i, j, k) of y is x[2i, 1 + 2j, 3k] = 20·2i + 5·(1 + 2j) + 3k.
+        var expected = new List<double>();
+        var selected = new HashSet<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            for (var j = 0; j < 2; j++)
+            {
+                for (var k = 0; k < 2; k++)
+                {
+                    var flat = (20 * 2 * i) + (5 * (1 + (2 * j))) + (3 * k);
+                    expected.Add(flat);
+                    selected.Add(flat);
+                }
+            }
+        }
+
+        Assert.Equal(expected, y.ToArray());
+
+        // Gradient of Σ y²: 2·x at the selected positions, 0 elsewhere; the second derivative is 2 there.
+        var g = Variable.Gradients(y.Square().Sum(), [x], createGraph: true)[0]!;
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => selected.Contains(i) ? 2.0 * i : 0), g.ToArray());
+        var h = Variable.Gradients(g.Sum(), [x])[0]!;
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => selected.Contains(i) ? 2.0 : 0), h.ToArray());
+    }
 }
