@@ -130,7 +130,8 @@ internal sealed record WindowGeometry(
     /// PyTorch's rule (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): scan the window's in-image elements row by row,
     /// starting from the first of them with the running maximum at −∞, and move the selection when
     /// <c>value &gt; max || IsNaN(value)</c>. So the first maximum wins a tie, a NaN wins over numbers (the last NaN
-    /// if several), and a window of −∞ selects its first in-image element. Padding is never selected.
+    /// if several), and a window of −∞ selects its first in-image element. Padding is never selected; a window
+    /// lying wholly in the padding (possible with dilation) selects nothing.
     /// </summary>
     public void MaxMask<T>(ReadOnlySpan<T> image, Span<T> mask, int batch)
         where T : IFloatingPointIeee754<T>
@@ -177,7 +178,10 @@ internal sealed record WindowGeometry(
                         }
                     }
 
-                    destination[(best * positions) + (y * ow) + x] = T.One;
+                    if (best >= 0)
+                    {
+                        destination[(best * positions) + (y * ow) + x] = T.One;
+                    }
                 }
             }
         }
