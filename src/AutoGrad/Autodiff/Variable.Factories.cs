@@ -6,7 +6,7 @@ namespace AutoGrad;
 /// Factories and free functions for <see cref="Variable{T}"/>; the element type is inferred from the
 /// arguments, so <c>Variable.Parameter([1.0, 2.0])</c> is a <c>Variable&lt;double&gt;</c>.
 /// </summary>
-public static class Variable
+public static partial class Variable
 {
     /// <summary>A scalar parameter: a leaf that requires gradients.</summary>
     /// <param name="value">The value.</param>
