@@ -108,7 +108,7 @@ public sealed partial class Variable<T>
             var chunk = x._shape[a] * inner;
             for (var o = 0; o < outer; o++)
             {
-                x._data.AsSpan(o * chunk, chunk).CopyTo(data.AsSpan((((o * total) * inner) + offset), chunk));
+                x._data.AsSpan(o * chunk, chunk).CopyTo(data.AsSpan((o * total * inner) + offset, chunk));
             }
 
             offset += chunk;

@@ -37,23 +37,26 @@ public sealed partial class Variable<T>
     /// <returns>A scalar (rank 0) variable; 0 for an empty variable when p is finite.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is less than 1 or NaN.</exception>
     /// <exception cref="InvalidOperationException">p is ∞ and the variable is empty (the maximum of nothing is undefined).</exception>
-    /// <remarks><inheritdoc cref="Norm(int, double, bool)" path="/remarks"/></remarks>
+    /// <inheritdoc cref="Norm(double, int, bool)" path="/remarks"/>
     public Variable<T> Norm(double p = 2) => NormCore(-1, p, keepDims: false, "all elements");
 
-    /// <summary>The vector p-norm along one axis, (Σₖ |x[…, k, …]|^p)^(1/p) (PyTorch's <c>torch.linalg.vector_norm</c> with <c>dim</c>).</summary>
-    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
+    /// <summary>
+    /// The vector p-norm along one axis, (Σₖ |x[…, k, …]|^p)^(1/p) (PyTorch's <c>torch.linalg.vector_norm(x, p, dim)</c>
+    /// and <c>x.norm(p, dim)</c>).
+    /// </summary>
     /// <param name="p">
-    /// The order: 1 (sum of absolute values), 2 (Euclidean, the default), any finite p ≥ 1, or
-    /// <see cref="double.PositiveInfinity"/> (the largest absolute value).
+    /// The order: 1 (sum of absolute values), 2 (Euclidean), any finite p ≥ 1, or <see cref="double.PositiveInfinity"/>
+    /// (the largest absolute value).
     /// </param>
+    /// <param name="axis">The axis to reduce; negative counts from the end.</param>
     /// <param name="keepDims">Keep the reduced axis with size 1.</param>
     /// <returns>The reduced variable.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The axis is out of range, or <paramref name="p"/> is less than 1 or NaN.</exception>
     /// <exception cref="InvalidOperationException">p is ∞ and the axis has size 0 while the result is not empty.</exception>
     /// <remarks>
     /// <para>
-    /// Overloads: an integer first argument is an axis, so <c>x.Norm(1)</c> is the L2 norm along axis 1. Write
-    /// <c>x.Norm(p: 1)</c> (or <c>x.Norm(1.0)</c>) for the L1 norm of all elements.
+    /// The order comes first, as in PyTorch, so <c>x.Norm(1)</c> is the L1 norm (of all elements) exactly as
+    /// <c>x.norm(1)</c> is in PyTorch, and <c>x.Norm(2, axis: 1)</c> is the row-wise Euclidean norm of a matrix.
     /// </para>
     /// <para>
     /// Values: for finite p ≠ 1 the norm is computed as m·(Σ (|xᵢ|/m)^p)^(1/p) with m = max |xᵢ|, so it neither
@@ -68,11 +71,11 @@ public sealed partial class Variable<T>
     /// At zero the norm is not differentiable; following PyTorch 1.13 the gradient there is defined as 0 for every p:
     /// the whole gradient is 0 where the norm is 0 (all elements zero), and for p = 1 and p = ∞ an element that is 0
     /// receives 0 (sign(0) = 0) even when the norm is not. Second derivatives are exact away from zero and finite at
-    /// zero: where the norm is 0 the second derivative is I/1 = the identity for p = 2 and 0 for other p (PyTorch
-    /// gives NaN for p = 2 and 1 &lt; p &lt; 2), and an element that is 0 while the norm is not contributes 0.
+    /// zero: where the norm is 0 the second derivative is the identity for p = 2 and 0 for other p (PyTorch gives NaN
+    /// for p = 2 and 1 &lt; p &lt; 2), and an element that is 0 while the norm is not contributes 0.
     /// </para>
     /// </remarks>
-    public Variable<T> Norm(int axis, double p = 2, bool keepDims = false) =>
+    public Variable<T> Norm(double p, int axis, bool keepDims = false) =>
         NormCore(_shape.NormalizeAxis(axis, "Norm"), p, keepDims, $"axis {axis}");
 
     private Variable<T> NormCore(int axis, double p, bool keepDims, string what)
