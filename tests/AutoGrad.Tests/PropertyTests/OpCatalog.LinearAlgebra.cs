@@ -63,14 +63,14 @@ public static partial class OpCatalog<T>
 
         // Norms (Ops/Norm.cs)
         new("Norm", x => x[0].Norm(), Domain.AwayFromKinks),
-        new("Norm(p=1)", x => x[0].Norm(p: 1), Domain.AwayFromKinks),
-        new("Norm(p=3)", x => x[0].Norm(p: 3), Domain.AwayFromKinks),
-        new("Norm(p=1.5)", x => x[0].Norm(p: 1.5), Domain.AwayFromKinks),
+        new("Norm(p=1)", x => x[0].Norm(1), Domain.AwayFromKinks),
+        new("Norm(p=3)", x => x[0].Norm(3), Domain.AwayFromKinks),
+        new("Norm(p=1.5)", x => x[0].Norm(1.5), Domain.AwayFromKinks),
         new("Norm(p=inf)", x => DistinctMagnitudes(x[0]).Norm(double.PositiveInfinity), Domain.Positive),
-        new("Norm(axis=-1)", x => x[0].Norm(-1), Domain.AwayFromKinks) { MinRank = 1 },
-        new("Norm(axis=0,p=1,keepDims)", x => x[0].Norm(0, p: 1, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
-        new("Norm(axis=-1,p=3,keepDims)", x => x[0].Norm(-1, p: 3, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
-        new("Norm(axis=1,p=4)", x => x[0].Norm(1, p: 4), Domain.AwayFromKinks) { MinRank = 2 },
-        new("Norm(axis=0,p=inf)", x => DistinctMagnitudes(x[0]).Norm(0, double.PositiveInfinity), Domain.Positive) { MinRank = 1 },
+        new("Norm(p=2,axis=-1)", x => x[0].Norm(2, -1), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=1,axis=0,keepDims)", x => x[0].Norm(1, 0, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=3,axis=-1,keepDims)", x => x[0].Norm(3, -1, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=4,axis=1)", x => x[0].Norm(4, 1), Domain.AwayFromKinks) { MinRank = 2 },
+        new("Norm(p=inf,axis=0)", x => DistinctMagnitudes(x[0]).Norm(double.PositiveInfinity, 0), Domain.Positive) { MinRank = 1 },
     ];
 }
