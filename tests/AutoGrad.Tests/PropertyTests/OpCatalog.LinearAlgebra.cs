@@ -21,10 +21,56 @@ public static partial class OpCatalog<T>
             };
         });
 
+    /// <summary>Two vectors of the same length (Dot).</summary>
+    private static Gen<Shape[]> EqualVectors(int maxDimension) => Gen.Int[1, maxDimension].Select(k => new Shape[] { [k], [k] });
+
+    /// <summary>Two vectors of independent lengths (Outer).</summary>
+    private static Gen<Shape[]> TwoVectors(int maxDimension) =>
+        Gen.Select(Gen.Int[1, maxDimension], Gen.Int[1, maxDimension]).Select(t => new Shape[] { [t.Item1], [t.Item2] });
+
+    /// <summary>A matrix, square or not (Trace).</summary>
+    private static Gen<Shape[]> Matrix(int maxDimension) =>
+        Gen.Select(Gen.Int[1, maxDimension], Gen.Int[1, maxDimension]).Select(t => new Shape[] { [t.Item1, t.Item2] });
+
+    /// <summary>
+    /// Input for the ∞-norm, which is the largest |xᵢ| and so has kinks where two magnitudes tie and at 0: positive
+    /// values made distinct by <see cref="Distinct"/>, with alternating signs so negative maxima are covered too.
+    /// </summary>
+    private static Variable<T> DistinctMagnitudes(Variable<T> positive)
+    {
+        var signs = new T[positive.Length];
+        for (var k = 0; k < signs.Length; k++)
+        {
+            signs[k] = k % 3 == 1 ? -T.One : T.One;
+        }
+
+        return Distinct(positive) * Variable.Constant(signs, positive.Shape);
+    }
+
+    // Norms use inputs away from 0: every p-norm has a kink where the whole reduced group is 0, and the 1-norm
+    // (|xᵢ|) and p-norms with p < 2 (|xᵢ|^(p−1) in the gradient) also at each xᵢ = 0. The gradient at zero is pinned by
+    // the PyTorch fixtures (linalg_shapes.json, norm_*_at_zero) and ProductsAndNormTests instead.
     private static IReadOnlyList<OpRow<T>> LinearAlgebraRows { get; } =
     [
         new("MatMul", x => x[0].MatMul(x[1]), Domain.Any, Domain.Any) { Shapes = MatMulShapes },
         new("Permute", x => x[0].Permute(2, 0, 1), Domain.Any) { MinRank = 3 },
         new("Transpose", x => x[0].Transpose(), Domain.Any) { MinRank = 2 },
+
+        // Products (Ops/Products.cs)
+        new("Dot", x => x[0].Dot(x[1]), Domain.Any, Domain.Any) { Shapes = EqualVectors },
+        new("Outer", x => x[0].Outer(x[1]), Domain.Any, Domain.Any) { Shapes = TwoVectors },
+        new("Trace", x => x[0].Trace(), Domain.Any) { Shapes = Matrix },
+
+        // Norms (Ops/Norm.cs)
+        new("Norm", x => x[0].Norm(), Domain.AwayFromKinks),
+        new("Norm(p=1)", x => x[0].Norm(1), Domain.AwayFromKinks),
+        new("Norm(p=3)", x => x[0].Norm(3), Domain.AwayFromKinks),
+        new("Norm(p=1.5)", x => x[0].Norm(1.5), Domain.AwayFromKinks),
+        new("Norm(p=inf)", x => DistinctMagnitudes(x[0]).Norm(double.PositiveInfinity), Domain.Positive),
+        new("Norm(p=2,axis=-1)", x => x[0].Norm(2, -1), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=1,axis=0,keepDims)", x => x[0].Norm(1, 0, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=3,axis=-1,keepDims)", x => x[0].Norm(3, -1, keepDims: true), Domain.AwayFromKinks) { MinRank = 1 },
+        new("Norm(p=4,axis=1)", x => x[0].Norm(4, 1), Domain.AwayFromKinks) { MinRank = 2 },
+        new("Norm(p=inf,axis=0)", x => DistinctMagnitudes(x[0]).Norm(double.PositiveInfinity, 0), Domain.Positive) { MinRank = 1 },
     ];
 }
