@@ -59,9 +59,13 @@ public static partial class OpCatalog<T>
         Gen.Select(Gen.Int[1, 3], Gen.Int[2, Math.Max(2, maxDimension + 1)], Gen.Int[1, 3]).Select((a, b, c) =>
             affine ? new Shape[] { [a, b, c], [b, c], [b, c] } : [[a, b]]);
 
-    /// <summary>[N, C, ...] of rank <paramref name="rank"/> with N ≥ 2 (more than one value per channel), plus γ and β of shape [C].</summary>
+    /// <summary>
+    /// [N, C, ...] of rank <paramref name="rank"/> with N ≥ 3, plus γ and β of shape [C]. With only two values per channel
+    /// both normalize to exactly ±1 and the batch-norm gradient cancels to a residual of order eps/variance, which float
+    /// cannot resolve (an ill-conditioned case, not an error); three or more values avoid that.
+    /// </summary>
     private static Func<int, Gen<Shape[]>> BatchNormShapes(int rank, bool affine) =>
-        maxDimension => Gen.Select(Gen.Int[2, 3], Gen.Int[1, 3], Gen.Int[1, Math.Min(3, maxDimension)], Gen.Int[1, Math.Min(3, maxDimension)]).Select((n, c, h, w) =>
+        maxDimension => Gen.Select(Gen.Int[3, 4], Gen.Int[1, 3], Gen.Int[1, Math.Min(3, maxDimension)], Gen.Int[1, Math.Min(3, maxDimension)]).Select((n, c, h, w) =>
         {
             Shape x = rank switch
             {

@@ -128,14 +128,18 @@ public static partial class OpCatalog<T>
 
     /// <summary>
     /// Ties in Max/Min/Maximum/Minimum are kinks (pinned by KinkConventionTests, not differentiable), and the value
-    /// generators favour exact zeros and tiny numbers, which tie, and in float underflow to ties. These rows
-    /// therefore compare values shifted apart by multiples of an irrational-looking step.
+    /// generators favour exact zeros and tiny numbers, which tie, and in float underflow to ties. Maximum/Minimum
+    /// therefore compare against the other operand shifted by an irrational-looking step; see also <see cref="Distinct"/>.
     /// </summary>
     private const double TieBreak = 0.0707;
 
     public static OpRow<T> Find(string name) => Rows.Single(r => r.Name == name);
 
-    private static Variable<T> Distinct(Variable<T> x)
+    /// <summary>
+    /// Maps element k of x into its own band, 0.01·x[k] + 0.1414·k: with x in [−3, 3] the bands are at least 0.08 apart,
+    /// so no two elements can tie (or come within a finite-difference step of tying) in double or in float.
+    /// </summary>
+    internal static Variable<T> Distinct(Variable<T> x)
     {
         var n = x.Length;
         var offsets = new T[n];
@@ -144,8 +148,6 @@ public static partial class OpCatalog<T>
             offsets[k] = C(0.1414 * k);
         }
 
-        return x + Variable.Constant(offsets, x.Shape);
+        return (x * C(0.01)) + Variable.Constant(offsets, x.Shape);
     }
-
-    internal static T C(double value) => T.CreateChecked(value);
 }
