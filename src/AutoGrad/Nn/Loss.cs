@@ -3,24 +3,24 @@ using System.Numerics;
 
 namespace AutoGrad;
 
-// Derivatives of the per-element losses before reduction (every loss is a composite of differentiable ops, so
-// these are what the engine derives, to every order; d = input − target, p = softmax(x), q = log-probabilities,
-// σ = sigmoid, s = the smoothed/weighted target row):
+// Derivatives of the per-element losses before reduction. Every loss is a composite of differentiable ops, so
+// these are what the engine derives, to every order, rather than rules of their own (d = input − target,
+// p = softmax(x) and q = log-probabilities along the class axis, s = the smoothed and weighted target row,
+// σ = sigmoid, p⁺ = positiveWeight, m = margin):
 //
-//   MeanSquaredError(input, target)          input: grad ⊙ 2d                         target: −(input's)
-//   MeanAbsoluteError(input, target)         input: grad ⊙ sign(d)      (0 at d = 0)  target: −(input's)
-//   Huber(input, target, δ)                  input: grad ⊙ clamp(d, −δ, δ)            target: −(input's)
-//   CrossEntropy(x, class targets)           x: grad ⊙ (p·Σ s − s) along the class axis     weight: grad ⊙ −q[y]…
-//   CrossEntropy(x, probabilities t)         x: grad ⊙ (p·Σ s − s)                    t: grad ⊙ −(1 − ε)·q
-//   NegativeLogLikelihood(q, class targets)  q: −grad ⊙ w[y] at the target class, 0 elsewhere
-//   BinaryCrossEntropyWithLogits(x, y)       x: grad ⊙ ((1 − y)·σ(x) − p⁺·y·σ(−x))    y: grad ⊙ (−p⁺·softplus(−x) + softplus(x))
-//   Hinge(f, y)                              f: grad ⊙ −y·[m − y·f > 0]   (0 at the margin)
-//   KLDivergence(input, target)              input: −grad ⊙ target                    target: grad ⊙ (log target + 1 − input)
-//   KLDivergence(input, target, logTarget)   input: −grad ⊙ exp(target)               target: grad ⊙ exp(target)·(target − input + 1)
+//   MeanSquaredError(input, target)          input: grad ⊙ 2d                        target: −(input's)
+//   MeanAbsoluteError(input, target)         input: grad ⊙ sign(d)     (0 at d = 0)  target: −(input's)
+//   Huber(input, target, δ)                  input: grad ⊙ clamp(d, −δ, δ)           target: −(input's)
+//   CrossEntropy(x, class targets)           x: grad ⊙ (p·Σ_c s_c − s)               weight: through s and the Mean's divisor
+//   CrossEntropy(x, probabilities t)         x: grad ⊙ (p·Σ_c s_c − s)               t: grad ⊙ −(1 − ε)·w·q
+//   NegativeLogLikelihood(q, class targets)  q: grad ⊙ −w_y at the target class, 0 elsewhere (also where q is ±∞ or NaN)
+//   BinaryCrossEntropyWithLogits(x, y)       x: grad ⊙ ((1 − y)·σ(x) − p⁺·y·σ(−x))   y: grad ⊙ (p⁺·softplus(−x) − softplus(x))
+//   Hinge(f, y)                              f: grad ⊙ −y·[m − y·f > 0]  (0 at the margin)
+//   KLDivergence(input, target)              input: grad ⊙ −target                   target: grad ⊙ (log target + 1 − input)
+//   KLDivergence(input, target, logTarget)   input: grad ⊙ −exp(target)              target: grad ⊙ exp(target)·(target − input + 1)
 //
 // Mean divides by the number of per-element losses, except CrossEntropy and NegativeLogLikelihood with class
-// targets, which divide by the summed weight of the non-ignored targets (the count when there are no weights),
-// as PyTorch does.
+// targets, which divide by the summed weight of the non-ignored targets (their count without weights), as PyTorch does.
 
 /// <summary>
 /// Loss functions with PyTorch's semantics and defaults (<c>torch.nn.functional</c>): each takes a prediction and a
@@ -149,6 +149,7 @@ public static class Loss
     {
         const string Name = "CrossEntropy";
         var classAxis = ClassAxis(Name, logits, "logits");
+        ArgumentNullException.ThrowIfNull(target);
         CheckLabelSmoothing(Name, labelSmoothing);
         CheckReduction(Name, reduction);
         return ClassTargetLoss(Name, logits.LogSoftmax(classAxis), "logits", target, reduction, labelSmoothing, weight, ignoreIndex);
@@ -226,6 +227,7 @@ public static class Loss
     {
         const string Name = "NegativeLogLikelihood";
         ClassAxis(Name, logProbabilities, "logProbabilities");
+        ArgumentNullException.ThrowIfNull(target);
         CheckReduction(Name, reduction);
         return ClassTargetLoss(Name, logProbabilities, "logProbabilities", target, reduction, 0.0, weight, ignoreIndex);
     }
@@ -384,7 +386,6 @@ public static class Loss
         int ignoreIndex)
         where T : IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(target);
         var shape = logProbabilities.Shape;
         var classAxis = shape.Rank == 1 ? 0 : 1;
         var classes = shape[classAxis];
@@ -404,7 +405,7 @@ public static class Loss
         var smooth = T.CreateChecked(labelSmoothing / classes);
         var hit = T.CreateChecked(1 - labelSmoothing) + smooth;
         var rows = new T[shape.ElementCount];
-        var oneHot = new T[shape.ElementCount];
+        var oneHot = weight is null ? null : new T[shape.ElementCount];
         var counted = 0;
         var values = target.Values;
         for (var o = 0; o < outer; o++)
@@ -431,7 +432,10 @@ public static class Loss
                     rows[(((o * classes) + c) * inner) + i] = c == y ? hit : smooth;
                 }
 
-                oneHot[(((o * classes) + y) * inner) + i] = T.One;
+                if (oneHot is not null)
+                {
+                    oneHot[(((o * classes) + y) * inner) + i] = T.One;
+                }
             }
         }
 
@@ -448,7 +452,7 @@ public static class Loss
             Reduction.Sum => perSample.Sum(),
             _ => classWeight is null
                 ? perSample.Sum() / T.CreateChecked(counted)
-                : perSample.Sum() / (Variable.Constant(oneHot, shape) * classWeight).Sum(),
+                : perSample.Sum() / (Variable.Constant(oneHot!, shape) * classWeight).Sum(),
         };
     }
 
