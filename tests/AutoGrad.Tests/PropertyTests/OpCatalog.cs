@@ -150,4 +150,6 @@ public static partial class OpCatalog<T>
 
         return (x * C(0.01)) + Variable.Constant(offsets, x.Shape);
     }
+
+    internal static T C(double value) => T.CreateChecked(value);
 }
