@@ -41,4 +41,37 @@ public class ReadmeExampleTests
         Assert.Equal(1330.0, h[0], 9);
         Assert.Equal(480.0, h[1], 9);
     }
+
+    [Fact]
+    public void Cross_entropy_snippet_runs_and_its_gradient_is_softmax_minus_smoothed_targets()
+    {
+        var logits = Variable.Normal([32, 10], 0.0, 1.0, seed: 1, requiresGrad: true);
+        var targets = new Indices(Enumerable.Range(0, 32).Select(i => i % 10).ToArray());
+        var loss = Loss.CrossEntropy(logits, targets, labelSmoothing: 0.1);
+        loss.Backward();
+
+        // ∂loss/∂logits = (softmax − ((1 − ε)·onehot + ε/C)) / N.
+        var softmax = logits.Detach().Softmax(-1).ToArray();
+        var g = logits.Grad!.ToArray();
+        for (var i = 0; i < 32; i++)
+        {
+            for (var j = 0; j < 10; j++)
+            {
+                var target = (j == i % 10 ? 0.9 : 0.0) + 0.01;
+                Assert.Equal((softmax[(i * 10) + j] - target) / 32, g[(i * 10) + j], 15);
+            }
+        }
+    }
+
+    [Fact]
+    public void GradCheck_snippet_passes()
+    {
+        var report = GradCheck.Run(
+            v => (v[0].Sin() * v[1]).Sum(),
+            Variable.Constant(new[] { 0.1, 0.2 }),
+            Variable.Constant(new[] { 3.0, 4.0 }));
+        report.ThrowIfFailed();
+        Assert.True(report.Passed);
+        Assert.Equal(2, report.Inputs.Count);
+    }
 }

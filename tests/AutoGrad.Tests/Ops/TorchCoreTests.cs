@@ -18,6 +18,9 @@ public class TorchCoreTests
         ["matmul_2d_batched"] = (x, _) => x[0].MatMul(x[1]),
         ["matmul_size_one"] = (x, _) => x[0].MatMul(x[1]),
         ["matmul_empty_inner"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_empty_rows"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_empty_batch"] = (x, _) => x[0].MatMul(x[1]),
+        ["matmul_empty_columns"] = (x, _) => x[0].MatMul(x[1]),
         ["permute"] = (x, _) => x[0].Permute(2, 0, 1),
         ["transpose"] = (x, _) => x[0].Transpose(-2, -1),
         ["broadcast_arithmetic"] = (x, _) => ((x[0] * x[1]) - (x[1] / (x[0].Abs() + 1))).Square(),
@@ -38,4 +41,22 @@ public class TorchCoreTests
 
     [Fact]
     public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
+
+    [Fact]
+    public void MatMul_in_float_handles_size_one_and_empty_dimensions()
+    {
+        var a = Variable.Parameter(new[] { 1f, 2f, 3f, 4f, 5f, 6f }, [1, 2, 3]);
+        var b = Variable.Parameter(new[] { 1f, 0f, 0f, 1f, 1f, 1f }, [3, 2]);
+        var c = a.MatMul(b);
+        Assert.Equal(new Shape(1, 2, 2), c.Shape);
+        Assert.Equal(new[] { 4f, 5f, 10f, 11f }, c.ToArray());
+        c.Sum().Backward();
+        Assert.Equal(new[] { 1f, 1f, 2f, 1f, 1f, 2f }, a.Grad!.ToArray());
+        Assert.Equal(new[] { 5f, 5f, 7f, 7f, 9f, 9f }, b.Grad!.ToArray());
+
+        var empty = Variable.Parameter(Array.Empty<float>(), [0, 3]).MatMul(b);
+        Assert.Equal(new Shape(0, 2), empty.Shape);
+        var emptyInner = Variable.Parameter(Array.Empty<float>(), [2, 0]).MatMul(Variable.Parameter(Array.Empty<float>(), [0, 4]));
+        Assert.Equal(new float[8], emptyInner.ToArray());
+    }
 }
