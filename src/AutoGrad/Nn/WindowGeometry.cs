@@ -52,57 +52,34 @@ internal sealed record WindowGeometry(
     /// im2col: columns[b, (c·kH + i)·kW + j, oh·oW + ow] = image[b, c, row, column] of that window element, 0 in the
     /// padding. <paramref name="columns"/> must be zeroed by the caller (fresh arrays are).
     /// </summary>
-    public void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, int batch)
-        where T : INumberBase<T>
-    {
-        int oh = OutputHeight, ow = OutputWidth, positions = oh * ow, plane = Height * Width;
-        for (var bc = 0; bc < batch * Channels; bc++)
-        {
-            var source = image.Slice(bc * plane, plane);
-            for (var i = 0; i < KernelHeight; i++)
-            {
-                for (var j = 0; j < KernelWidth; j++)
-                {
-                    var destination = columns.Slice(((bc * WindowSize) + (i * KernelWidth) + j) * positions, positions);
-                    for (var y = 0; y < oh; y++)
-                    {
-                        var row = (y * StrideHeight) - PaddingHeight + (i * DilationHeight);
-                        if ((uint)row >= (uint)Height)
-                        {
-                            continue;
-                        }
-
-                        for (var x = 0; x < ow; x++)
-                        {
-                            var column = (x * StrideWidth) - PaddingWidth + (j * DilationWidth);
-                            if ((uint)column < (uint)Width)
-                            {
-                                destination[(y * ow) + x] = source[(row * Width) + column];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    public void Unfold<T>(T[] image, Span<T> columns, int batch)
+        where T : INumberBase<T> => Walk(image, columns, batch, fold: false);
 
     /// <summary>
     /// col2im, the adjoint of <see cref="Unfold{T}"/>: adds every column entry into the image element it was read from
     /// (entries read from the padding are dropped). <paramref name="image"/> must be zeroed by the caller. The order of
     /// the additions is fixed, so results are deterministic.
     /// </summary>
-    public void Fold<T>(ReadOnlySpan<T> columns, Span<T> image, int batch)
+    public void Fold<T>(T[] columns, Span<T> image, int batch)
+        where T : INumberBase<T> => Walk(image, columns, batch, fold: true);
+
+    /// <summary>
+    /// The one traversal behind both directions: for every (image element, column entry) pair of a window, copy the
+    /// image value into the column (unfold) or add the column value into the image (fold, the adjoint). The side that
+    /// is only read is never written.
+    /// </summary>
+    private void Walk<T>(Span<T> image, Span<T> columns, int batch, bool fold)
         where T : INumberBase<T>
     {
         int oh = OutputHeight, ow = OutputWidth, positions = oh * ow, plane = Height * Width;
         for (var bc = 0; bc < batch * Channels; bc++)
         {
-            var destination = image.Slice(bc * plane, plane);
+            var picture = image.Slice(bc * plane, plane);
             for (var i = 0; i < KernelHeight; i++)
             {
                 for (var j = 0; j < KernelWidth; j++)
                 {
-                    var source = columns.Slice(((bc * WindowSize) + (i * KernelWidth) + j) * positions, positions);
+                    var column = columns.Slice(((bc * WindowSize) + (i * KernelWidth) + j) * positions, positions);
                     for (var y = 0; y < oh; y++)
                     {
                         var row = (y * StrideHeight) - PaddingHeight + (i * DilationHeight);
@@ -113,10 +90,17 @@ internal sealed record WindowGeometry(
 
                         for (var x = 0; x < ow; x++)
                         {
-                            var column = (x * StrideWidth) - PaddingWidth + (j * DilationWidth);
-                            if ((uint)column < (uint)Width)
+                            var col = (x * StrideWidth) - PaddingWidth + (j * DilationWidth);
+                            if ((uint)col < (uint)Width)
                             {
-                                destination[(row * Width) + column] += source[(y * ow) + x];
+                                if (fold)
+                                {
+                                    picture[(row * Width) + col] += column[(y * ow) + x];
+                                }
+                                else
+                                {
+                                    column[(y * ow) + x] = picture[(row * Width) + col];
+                                }
                             }
                         }
                     }

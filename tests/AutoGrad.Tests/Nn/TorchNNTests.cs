@@ -4,11 +4,11 @@ using AutoGrad.Tests.TestUtilities;
 namespace AutoGrad.Tests.Nn;
 
 /// <summary>The NN ops against PyTorch (Fixtures/generate_nn.py → nn.json), 1e-9 relative in double.</summary>
-public class TorchNNTests
+public class TorchNNTests : TorchFixtureTests<TorchNNTests>, ITorchFixture
 {
-    private const string File = "nn.json";
+    public static string File => "nn.json";
 
-    private static readonly Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> s_ops = new()
+    public static IReadOnlyDictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> Ops { get; } = new Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>>
     {
         ["conv2d_basic"] = (x, _) => NN.Conv2d(x[0], x[1], x[2]),
         ["conv2d_no_bias"] = (x, _) => NN.Conv2d(x[0], x[1]),
@@ -67,14 +67,6 @@ public class TorchNNTests
         ["dropout_p0_training"] = (x, _) => NN.Dropout(x[0], 0.0, training: true, seed: 1),
     };
 
-    public static TheoryData<string> Names => TorchFixture.Names(File);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Matches_PyTorch(string name) => TorchFixture.Check(File, name, s_ops[name]);
-
-    [Fact]
-    public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
 
     /// <summary>
     /// The running buffers after two training steps (momentum 0.2) equal PyTorch's, including the unbiased-variance update;

@@ -4,11 +4,11 @@ using AutoGrad.Tests.TestUtilities;
 namespace AutoGrad.Tests.Ops;
 
 /// <summary>Core ops and MatMul against PyTorch (Fixtures/generate_core.py → core.json), 1e-9 relative in double.</summary>
-public class TorchCoreTests
+public class TorchCoreTests : TorchFixtureTests<TorchCoreTests>, ITorchFixture
 {
-    private const string File = "core.json";
+    public static string File => "core.json";
 
-    private static readonly Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> s_ops = new()
+    public static IReadOnlyDictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> Ops { get; } = new Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>>
     {
         ["matmul_1d_1d"] = (x, _) => x[0].MatMul(x[1]),
         ["matmul_2d_2d"] = (x, _) => x[0].MatMul(x[1]),
@@ -33,14 +33,6 @@ public class TorchCoreTests
         ["index_slices"] = (x, _) => x[0][1.., TensorIndex.Slice(.., step: 2)] * 3,
     };
 
-    public static TheoryData<string> Names => TorchFixture.Names(File);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Matches_PyTorch(string name) => TorchFixture.Check(File, name, s_ops[name]);
-
-    [Fact]
-    public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
 
     [Fact]
     public void MatMul_in_float_handles_size_one_and_empty_dimensions()

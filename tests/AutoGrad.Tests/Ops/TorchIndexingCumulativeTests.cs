@@ -7,11 +7,11 @@ namespace AutoGrad.Tests.Ops;
 /// Gathering and cumulative ops against PyTorch (Fixtures/generate_indexing_cumulative.py → indexing_cumulative.json),
 /// 1e-9 relative in double. ArgMax/ArgMin positions are compared as recorded integers (exactly, as doubles).
 /// </summary>
-public class TorchIndexingCumulativeTests
+public class TorchIndexingCumulativeTests : TorchFixtureTests<TorchIndexingCumulativeTests>, ITorchFixture
 {
-    private const string File = "indexing_cumulative.json";
+    public static string File => "indexing_cumulative.json";
 
-    private static readonly Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> s_ops = new()
+    public static IReadOnlyDictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> Ops { get; } = new Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>>
     {
         ["index_select_axis0"] = (x, i) => x[0].IndexSelect(0, i[0]),
         ["index_select_axis_last_3d"] = (x, i) => x[0].IndexSelect(-1, i[0]),
@@ -61,14 +61,6 @@ public class TorchIndexingCumulativeTests
         ["argmax_nan_axis1"] = (x, _) => Positions(WithNaN(x[0]).ArgMax(1)),
     };
 
-    public static TheoryData<string> Names => TorchFixture.Names(File);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Matches_PyTorch(string name) => TorchFixture.Check(File, name, s_ops[name]);
-
-    [Fact]
-    public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
 
     /// <summary>A mask recorded as 0/1 integers, as the float mask MaskedSelect takes.</summary>
     private static Variable<double> Mask(Indices mask) => Variable.Constant(mask.ToArray().Select(v => (double)v).ToArray(), mask.Shape);

@@ -8,11 +8,11 @@ namespace AutoGrad.Tests.Ops;
 /// PyTorch (Fixtures/generate_linalg_shapes.py → linalg_shapes.json), 1e-9 relative in double, including PyTorch's
 /// gradient of every norm at zero.
 /// </summary>
-public class TorchLinalgShapesTests
+public class TorchLinalgShapesTests : TorchFixtureTests<TorchLinalgShapesTests>, ITorchFixture
 {
-    private const string File = "linalg_shapes.json";
+    public static string File => "linalg_shapes.json";
 
-    private static readonly Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> s_ops = new()
+    public static IReadOnlyDictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> Ops { get; } = new Dictionary<string, Func<Variable<double>[], Indices[], Variable<double>>>
     {
         ["dot"] = (x, _) => x[0].Dot(x[1]),
         ["dot_size_one"] = (x, _) => x[0].Dot(x[1]),
@@ -103,14 +103,6 @@ public class TorchLinalgShapesTests
         ["pad_empty"] = (x, _) => x[0].Pad([1, 1, 1, 1], 2.0),
     };
 
-    public static TheoryData<string> Names => TorchFixture.Names(File);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Matches_PyTorch(string name) => TorchFixture.Check(File, name, s_ops[name]);
-
-    [Fact]
-    public void Every_case_has_an_op() => TorchFixture.AssertCovers(File, s_ops);
 
     /// <summary>Joins Split's chunks back with chunk i scaled by i + 1, as the generator does, so each chunk's gradient is compared.</summary>
     private static Variable<double> Weighted(Variable<double>[] chunks, int axis) =>

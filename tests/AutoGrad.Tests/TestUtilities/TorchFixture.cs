@@ -114,3 +114,27 @@ internal static class TorchFixture
 
     private static Shape ParseShape(JsonElement t) => new(t.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray());
 }
+
+/// <summary>A family's PyTorch fixture file and the AutoGrad op for each of its cases.</summary>
+public interface ITorchFixture
+{
+    /// <summary>The fixture file in Fixtures/.</summary>
+    static abstract string File { get; }
+
+    /// <summary>One AutoGrad function per case name: float inputs and index inputs in, the op's result out.</summary>
+    static abstract IReadOnlyDictionary<string, Func<Variable<double>[], Indices[], Variable<double>>> Ops { get; }
+}
+
+/// <summary>The two tests every PyTorch fixture family runs: each case matches, and cases and ops correspond one to one.</summary>
+public abstract class TorchFixtureTests<TSelf>
+    where TSelf : ITorchFixture
+{
+    public static TheoryData<string> Names => TorchFixture.Names(TSelf.File);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Matches_PyTorch(string name) => TorchFixture.Check(TSelf.File, name, TSelf.Ops[name]);
+
+    [Fact]
+    public void Every_case_has_an_op() => TorchFixture.AssertCovers(TSelf.File, TSelf.Ops);
+}
