@@ -21,7 +21,7 @@ namespace AutoGrad;
 /// when no backward pass reached the variable, which is distinct from a zero gradient.
 /// </para>
 /// </remarks>
-public sealed partial class Variable<T>
+public sealed partial class Variable<T> : IVariable
     where T : IFloatingPointIeee754<T>
 {
     private readonly T[] _data;
@@ -70,6 +70,12 @@ public sealed partial class Variable<T>
 
     /// <summary>The values, row-major, without copying.</summary>
     public ReadOnlySpan<T> Values => _data;
+
+    /// <inheritdoc/>
+    public Type ElementType => typeof(T);
+
+    /// <inheritdoc/>
+    IVariable? IVariable.Grad => _grad;
 
     /// <summary>The op that produced this variable, or null for a leaf.</summary>
     internal Node? CreatorNode => _node;
