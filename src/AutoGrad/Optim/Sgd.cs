@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace AutoGrad;
 
 /// <summary>Hyperparameters of <see cref="SGD"/> (PyTorch's defaults).</summary>
-public sealed record SGDOptions : OptimizerOptions
+public sealed record SGDOptions : OptimizerOptions, IMomentumOptions
 {
     /// <summary>Momentum factor μ (0 = plain gradient descent).</summary>
     public double Momentum { get; set; }
