@@ -1,0 +1,48 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AutoGrad;
+
+/// <summary>
+/// The in-place tensor steps the adaptive optimizers share, each rounded exactly as PyTorch's CPU kernel rounds it
+/// (<c>mul_</c> then <c>add_(x, alpha)</c>, <c>addcmul_</c>, <c>addcdiv_</c>), so trajectories agree with PyTorch's to
+/// the last few bits rather than merely mathematically.
+/// </summary>
+internal static class AdaptiveMath
+{
+    /// <summary>a ← β·a + (1 − β)·x, rounded as <c>a.mul_(β).add_(x, alpha=1 − β)</c>.</summary>
+    public static void Average<T>(Span<T> average, ReadOnlySpan<T> x, double beta)
+        where T : IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Multiply(average, T.CreateChecked(beta), average);
+        TensorPrimitives.MultiplyAdd(x, T.CreateChecked(1 - beta), average, average);
+    }
+
+    /// <summary>a ← β·a + (1 − β)·x², rounded as <c>a.mul_(β).addcmul_(x, x, value=1 − β)</c>; uses <paramref name="work"/>.</summary>
+    public static void AverageOfSquares<T>(Span<T> average, ReadOnlySpan<T> x, double beta, Span<T> work)
+        where T : IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Multiply(average, T.CreateChecked(beta), average);
+        TensorPrimitives.Multiply(x, T.CreateChecked(1 - beta), work);
+        TensorPrimitives.MultiplyAdd(work, x, average, average);
+    }
+
+    /// <summary>θ ← θ + (c·x)/y, rounded as <c>θ.addcdiv_(x, y, value=c)</c>; <paramref name="work"/> may alias <paramref name="x"/>.</summary>
+    public static void AddScaledQuotient<T>(Span<T> value, double c, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> work)
+        where T : IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Multiply(x, T.CreateChecked(c), work);
+        TensorPrimitives.Divide(work, y, work);
+        TensorPrimitives.Add(value, work, value);
+    }
+
+    /// <summary>Decoupled weight decay θ ← θ·(1 − lr·λ) (AdamW), skipped when λ = 0.</summary>
+    public static void DecayWeights<T>(Span<T> value, double learningRate, double weightDecay)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (weightDecay != 0)
+        {
+            TensorPrimitives.Multiply(value, T.CreateChecked(1 - (learningRate * weightDecay)), value);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Numerics.Tensors;
+
+namespace AutoGrad;
+
+/// <summary>Hyperparameters of <see cref="NAdam"/> (PyTorch's defaults).</summary>
+public sealed record NAdamOptions : OptimizerOptions, IMomentumOptions
+{
+    /// <summary>Creates the options with PyTorch's defaults (learning rate 2e-3).</summary>
+    public NAdamOptions() => LearningRate = 2e-3;
+
+    /// <summary>Decay β₁ of the first-moment estimate (the base of the momentum schedule μₜ), in [0, 1).</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Decay β₂ of the second-moment estimate, in [0, 1).</summary>
+    public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>Term ε added to the denominator for numerical stability.</summary>
+    public double Epsilon { get; set; } = 1e-8;
+
+    /// <summary>Weight decay λ: an L2 penalty added to the gradient, or with <see cref="DecoupledWeightDecay"/> a shrinking of the parameters.</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Momentum decay ψ of the schedule μₜ = β₁·(1 − ½·0.96^(t·ψ)).</summary>
+    public double MomentumDecay { get; set; } = 4e-3;
+
+    /// <summary>Decouple the weight decay from the gradient (θ ← θ·(1 − lr·λ), "NAdamW"; PyTorch 2.x).</summary>
+    public bool DecoupledWeightDecay { get; set; }
+
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch 2.x).</summary>
+    public bool Maximize { get; set; }
+
+    /// <inheritdoc cref="IMomentumOptions.Momentum"/>
+    /// <remarks>β₁, which a one-cycle schedule may cycle.</remarks>
+    double IMomentumOptions.Momentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        RequireInRange(Beta1, nameof(Beta1), 0, 1);
+        RequireInRange(Beta2, nameof(Beta2), 0, 1);
+        RequireNonNegative(Epsilon, nameof(Epsilon));
+        RequireNonNegative(WeightDecay, nameof(WeightDecay));
+        RequireNonNegative(MomentumDecay, nameof(MomentumDecay));
+    }
+}
+
+/// <summary>NAdam: Adam with Nesterov momentum, under a warming-up momentum schedule (Dozat).</summary>
+/// <remarks>
+/// PyTorch's <c>torch.optim.NAdam</c> rule, for gradient g of parameter θ at step t (counted per parameter from 1):
+/// <code>
+/// g ← −g if maximize
+/// g ← g + λθ                          (coupled weight decay)   or   θ ← θ·(1 − lr·λ)   (decoupled)
+/// μₜ ← β₁·(1 − ½·0.96^(t·ψ));   μₜ₊₁ ← β₁·(1 − ½·0.96^((t+1)·ψ))
+/// P ← P·μₜ                                          (P, mu_product, starts at 1: P = Π_{i≤t} μᵢ)
+/// m ← β₁·m + (1 − β₁)·g;   v ← β₂·v + (1 − β₂)·g²
+/// r ← √(v / (1 − β₂ᵗ)) + ε
+/// θ ← θ − lr·(1 − μₜ)/(1 − P) · g / r − lr·μₜ₊₁/(1 − P·μₜ₊₁) · m / r
+/// </code>
+/// State per parameter: <c>exp_avg</c> (m), <c>exp_avg_sq</c> (v) and the scalar <c>mu_product</c> (P).
+/// The product one step ahead is P·μₜ₊₁ = Π_{i≤t+1} μᵢ, as PyTorch documents and computes since 2.0; PyTorch 1.13
+/// multiplied μₜ in twice (fixed by pytorch/pytorch#92699).
+/// </remarks>
+public sealed class NAdam : Optimizer<NAdamOptions>
+{
+    /// <summary>Creates NAdam; pass parameters now or add groups later.</summary>
+    /// <param name="parameters">The first group's parameters, or null.</param>
+    /// <param name="learningRate">Learning rate lr ≥ 0 (default 2e-3, PyTorch's).</param>
+    /// <param name="beta1">First-moment decay β₁ in [0, 1) (default 0.9).</param>
+    /// <param name="beta2">Second-moment decay β₂ in [0, 1) (default 0.999).</param>
+    /// <param name="epsilon">Denominator term ε ≥ 0 (default 1e-8).</param>
+    /// <param name="weightDecay">Weight decay λ ≥ 0 (default 0).</param>
+    /// <param name="momentumDecay">Momentum decay ψ ≥ 0 (default 4e-3).</param>
+    /// <param name="decoupledWeightDecay">Apply λ as AdamW does.</param>
+    /// <param name="maximize">Maximize instead of minimize.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of its valid range.</exception>
+    public NAdam(IEnumerable<IVariable>? parameters = null, double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool maximize = false)
+        : base(parameters, new NAdamOptions { LearningRate = learningRate, Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon, WeightDecay = weightDecay, MomentumDecay = momentumDecay, DecoupledWeightDecay = decoupledWeightDecay, Maximize = maximize })
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "NAdam";
+
+    /// <inheritdoc/>
+    protected override void Update<T>(NAdamOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+    {
+        var n = value.Length;
+        var work = state.Scratch<T>(2 * n).AsSpan();
+        var d = work[..n];
+        var denominator = work[n..];
+        SGD.Direction(grad, value, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
+        if (options.DecoupledWeightDecay)
+        {
+            AdaptiveMath.DecayWeights(value, options.LearningRate, options.WeightDecay);
+        }
+
+        var t = (double)state.Step;
+        var lr = options.LearningRate;
+        var mu = options.Beta1 * (1 - (0.5 * Math.Pow(0.96, t * options.MomentumDecay)));
+        var muNext = options.Beta1 * (1 - (0.5 * Math.Pow(0.96, (t + 1) * options.MomentumDecay)));
+        var muProduct = state.Scalar("mu_product", 1) * mu;
+        state.SetScalar("mu_product", muProduct);
+        var muProductNext = muProduct * muNext;
+
+        var m = state.Buffer<T>("exp_avg", n);
+        var v = state.Buffer<T>("exp_avg_sq", n);
+        AdaptiveMath.Average<T>(m, d, options.Beta1);
+        AdaptiveMath.AverageOfSquares<T>(v, d, options.Beta2, denominator);
+
+        // √(v / (1 − β₂ᵗ)) + ε: NAdam divides before the root, unlike Adam.
+        TensorPrimitives.Divide(v, T.CreateChecked(1 - Math.Pow(options.Beta2, t)), denominator);
+        TensorPrimitives.Sqrt<T>(denominator, denominator);
+        TensorPrimitives.Add(denominator, T.CreateChecked(options.Epsilon), denominator);
+        AdaptiveMath.AddScaledQuotient(value, -lr * (1 - mu) / (1 - muProduct), d, denominator, d);
+        AdaptiveMath.AddScaledQuotient<T>(value, -lr * muNext / (1 - muProductNext), m, denominator, d);
+    }
+}
