@@ -232,6 +232,8 @@ public abstract class MinimizationBuilder<TSelf, T>
         var evaluations = 0;
         double Closure()
         {
+            // Record even when the optimizer calls this from inside a no-grad scope (as PyTorch's L-BFGS does).
+            using var recording = GradMode.Set(enabled: true);
             optimizer.ZeroGrad();
             var loss = Loss();
             CheckLoss(loss);

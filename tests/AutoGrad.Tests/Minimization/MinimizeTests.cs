@@ -328,6 +328,13 @@ public class MinimizeTests
     }
 
     [Fact]
+    public void The_closure_records_even_when_the_optimizer_calls_it_without_recording()
+    {
+        var result = Minimize.Function(Bowl, s_bowlStart).With(new NoGradCaller(learningRate: 0.25)).Until(maxIterations: 3).Run();
+        Assert.Equal(BowlValue(s_bowlStart) / 4, result.History[1].Loss, 1e-12);
+    }
+
+    [Fact]
     public void Without_With_the_default_optimizer_is_SGD_with_momentum()
     {
         var result = Minimize.Function(Bowl, s_bowlStart).Until(maxIterations: 200).Run();
@@ -446,6 +453,25 @@ public class MinimizeTests
     {
         var result = Minimize.Function(Bowl, s_bowlStart).With(new SGD(learningRate: 0.5)).Until(gradientNorm: 1e-12).Run();
         Assert.Equal("GradientNorm after 2 iterations: value 0 at [1, -2, 0.5] (gradient norm 0 ≤ 1E-12 at iteration 2)", result.ToString());
+    }
+
+    /// <summary>Calls the closure inside a no-grad scope, as PyTorch's L-BFGS does, then steps like SGD.</summary>
+    private sealed class NoGradCaller(double learningRate) : Optimizer<SGDOptions>(null, new SGDOptions { LearningRate = learningRate })
+    {
+        public override string Name => "NoGradCaller";
+
+        public override StepReport Step(Func<double>? closure = null)
+        {
+            using (Variable.NoGrad())
+            {
+                closure!();
+            }
+
+            return base.Step();
+        }
+
+        protected override void Update<T>(SGDOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(grad, T.CreateChecked(-options.LearningRate), value, value);
     }
 
     /// <summary>A synchronous <see cref="IProgress{T}"/> (unlike <see cref="Progress{T}"/>, which posts).</summary>
