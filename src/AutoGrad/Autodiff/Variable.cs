@@ -184,6 +184,31 @@ public sealed partial class Variable<T> : IVariable
         }
     }
 
+    /// <summary>
+    /// The gradient's buffer for changing it in place (gradient clipping), or null when there is no gradient. A
+    /// gradient this variable does not own outright (one left by <c>Backward(createGraph: true)</c>, which may be on
+    /// a graph or shared with other variables or the seed) is first replaced by a private copy off the graph, so the
+    /// change never reaches anything else.
+    /// </summary>
+    internal T[]? MutableGrad()
+    {
+        lock (_data)
+        {
+            if (_grad is null)
+            {
+                return null;
+            }
+
+            if (!_ownsGrad || _grad.RequiresGrad)
+            {
+                _grad = new Variable<T>(_grad.ToArray(), _shape, requiresGrad: false);
+                _ownsGrad = true;
+            }
+
+            return _grad._data;
+        }
+    }
+
     /// <summary>Whether recording is on and any input requires gradients (so a node must be created).</summary>
     internal static bool ShouldRecord(Variable<T> x) => x._requiresGrad && GradMode.IsEnabled;
 

@@ -38,8 +38,9 @@ class Runs:
         self._names = set()
 
     def add(self, name, make_optimizer, problem, steps=100, make_scheduler=None, scheduler_metric=False,
-            clip_norm=None, clip_value=None, start=None, closure=False):
-        """make_optimizer(params) -> optimizer; make_scheduler(optimizer) -> scheduler (stepped after each step)."""
+            clip_norm=None, clip_norm_type=2.0, clip_value=None, start=None, closure=False):
+        """make_optimizer(params) -> optimizer; make_scheduler(optimizer) -> scheduler (stepped after each step);
+        clip_norm / clip_norm_type / clip_value clip the gradient between backward and the step."""
         if name in self._names:
             raise ValueError(f"duplicate case {name}")
         self._names.add(name)
@@ -61,7 +62,7 @@ class Runs:
             else:
                 loss = evaluate()
                 if clip_norm is not None:
-                    norms.append(float(torch.nn.utils.clip_grad_norm_([x], clip_norm)))
+                    norms.append(float(torch.nn.utils.clip_grad_norm_([x], clip_norm, clip_norm_type)))
                 if clip_value is not None:
                     torch.nn.utils.clip_grad_value_([x], clip_value)
                 opt.step()
@@ -76,8 +77,9 @@ class Runs:
             case["clipNorms"] = norms
         self._cases.append(case)
 
-    def dump(self):
+    def dump(self, **extra):
+        """Writes the fixture to stdout; keyword arguments add top-level entries beside the cases."""
         json.dump({"torch": torch.__version__,
                    "leastSquares": {"A": LSQ_A.tolist(), "b": LSQ_B.tolist()},
-                   "cases": self._cases}, sys.stdout, separators=(",", ":"))
+                   "cases": self._cases, **extra}, sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")
