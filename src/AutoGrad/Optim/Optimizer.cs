@@ -51,7 +51,7 @@ public abstract class Optimizer
     public IEnumerable<IVariable> Parameters => _groups.SelectMany(g => g.Parameters);
 
     /// <summary>The number of steps taken (skipped steps are not counted).</summary>
-    public long StepCount { get; private set; }
+    public long StepCount { get; protected set; }
 
     /// <summary>
     /// When a gradient holds NaN or ±∞, skip the whole update and say so in the report instead of writing non-finite
@@ -60,7 +60,7 @@ public abstract class Optimizer
     public bool SkipNonFiniteGradients { get; set; }
 
     /// <summary>The report of the last step, or null before the first.</summary>
-    public StepReport? LastReport { get; private set; }
+    public StepReport? LastReport { get; protected set; }
 
     /// <summary>The current learning rate of every group.</summary>
     public IReadOnlyList<double> LearningRates => _groups.Select(g => g.LearningRate).ToArray();
@@ -86,7 +86,7 @@ public abstract class Optimizer
     /// <returns>The new group.</returns>
     /// <exception cref="ArgumentException">A parameter is not a leaf, does not require gradients, has an unsupported element type, or is already in a group; or the options are of another optimizer's type.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is invalid.</exception>
-    public ParameterGroup AddParameterGroup(IEnumerable<IVariable> parameters, OptimizerOptions? options = null)
+    public virtual ParameterGroup AddParameterGroup(IEnumerable<IVariable> parameters, OptimizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var copy = (options ?? DefaultOptions) with { };
