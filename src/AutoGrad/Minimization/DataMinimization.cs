@@ -106,6 +106,12 @@ public sealed class DataMinimization<TSample, T> : MinimizationBuilder<DataMinim
     /// <returns>This builder.</returns>
     public DataMinimization<TSample, T> WithSchedule(Action<ScheduleContext> schedule, ScheduleInterval interval) => SetSchedule(schedule, interval);
 
+    /// <summary>Uses a learning-rate schedule built over the run's optimizer, stepped every iteration or every epoch.</summary>
+    /// <param name="create">Builds the schedule over the optimizer it receives.</param>
+    /// <param name="interval">Step it after every iteration, or after every epoch (with the epoch's mean loss as the metric).</param>
+    /// <returns>This builder.</returns>
+    public DataMinimization<TSample, T> WithSchedule(Func<Optimizer, LearningRateSchedule> create, ScheduleInterval interval) => SetScheduleFactory(create, interval);
+
     private protected override void BeginIteration(int epoch, int position)
     {
         var count = _data.Count;

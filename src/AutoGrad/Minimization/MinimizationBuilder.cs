@@ -47,6 +47,7 @@ public abstract class MinimizationBuilder<TSelf, T>
     private IProgress<IterationInfo>? _progress;
     private int _progressEvery = 1;
     private Action<ScheduleContext>? _schedule;
+    private Func<Optimizer, LearningRateSchedule>? _scheduleFactory;
     private ScheduleInterval _scheduleInterval;
     private bool _keepHistory = true;
     private bool _ran;
@@ -91,8 +92,12 @@ public abstract class MinimizationBuilder<TSelf, T>
     /// </param>
     /// <returns>This builder.</returns>
     /// <remarks>
-    /// Without <c>With</c>, the run uses <see cref="SGD"/> with learning rate 1e-3 and momentum 0.9: a choice that is
-    /// stable on well-scaled problems but slow; pass an optimizer tuned for yours.
+    /// Without <c>With</c>, a run over a deterministic objective (<c>Function</c>, <c>Parameters</c>) uses
+    /// <see cref="LBFGS"/> with the strong-Wolfe line search, and a run over data uses <see cref="Adam"/> with
+    /// learning rate 1e-3, whose per-parameter scaling copes with noisy batch gradients.
+    /// For the length of a run, an <see cref="LBFGS"/> optimizer's own gradient tolerance is lowered to the
+    /// gradient-norm rule (per element) and its change tolerance to 0, so the run's stopping rules, not PyTorch's
+    /// default L-BFGS tolerances, decide when to stop; its settings are restored when the run ends.
     /// </remarks>
     public TSelf With(Optimizer optimizer)
     {
@@ -187,6 +192,14 @@ public abstract class MinimizationBuilder<TSelf, T>
     /// <returns>This builder.</returns>
     public TSelf WithSchedule(Action<ScheduleContext> schedule) => SetSchedule(schedule, ScheduleInterval.Iteration);
 
+    /// <summary>
+    /// Uses a learning-rate schedule, built over the run's optimizer when the run starts and stepped after every
+    /// optimizer step (with the step's loss as the metric of a <see cref="ReduceLROnPlateau"/>).
+    /// </summary>
+    /// <param name="create">Builds the schedule over the optimizer it receives, e.g. <c>o =&gt; new CosineAnnealingLR(o, 500)</c>.</param>
+    /// <returns>This builder.</returns>
+    public TSelf WithSchedule(Func<Optimizer, LearningRateSchedule> create) => SetScheduleFactory(create, ScheduleInterval.Iteration);
+
     /// <summary>Whether to keep a row per iteration in <see cref="MinimizationResult{T}.History"/> (on by default).</summary>
     /// <param name="keep">False to keep none (the epoch history of a run over data is kept regardless).</param>
     /// <returns>This builder.</returns>
@@ -214,6 +227,29 @@ public abstract class MinimizationBuilder<TSelf, T>
         var started = Stopwatch.GetTimestamp();
         var optimizer = _optimizer ?? DefaultOptimizer.Create(_parameters, stochastic: IterationsPerEpoch > 0);
         Attach(optimizer);
+        using var tolerances = ToleranceScope.Align(optimizer, _gradientNorm, _parameters.Sum(p => p.Length));
+        var scheduleHook = _schedule;
+        if (_scheduleFactory is not null)
+        {
+            // Built now, before the first step: a schedule's constructor sets the groups' starting rates (PyTorch's too).
+            var schedule = _scheduleFactory(optimizer) ?? throw new InvalidOperationException("WithSchedule: the factory returned null.");
+            if (!ReferenceEquals(schedule.Optimizer, optimizer))
+            {
+                throw new InvalidOperationException("WithSchedule: the factory must build the schedule over the optimizer it is given.");
+            }
+
+            scheduleHook = c =>
+            {
+                if (schedule.UsesMetric)
+                {
+                    schedule.Step(c.Loss);
+                }
+                else
+                {
+                    schedule.Step();
+                }
+            };
+        }
 
         var parameters = _parameters;
         var snapshot = new ParameterSnapshot(parameters);
@@ -321,15 +357,15 @@ public abstract class MinimizationBuilder<TSelf, T>
                 window.Add(firstLoss);
             }
 
-            if (_schedule is not null)
+            if (scheduleHook is not null)
             {
                 if (_scheduleInterval == ScheduleInterval.Iteration || perEpoch == 0)
                 {
-                    _schedule(new ScheduleContext(optimizer, iteration, epochNumber, firstLoss));
+                    scheduleHook(new ScheduleContext(optimizer, iteration, epochNumber, firstLoss));
                 }
                 else if (epochEnd)
                 {
-                    _schedule(new ScheduleContext(optimizer, iteration, epochNumber, epochMean));
+                    scheduleHook(new ScheduleContext(optimizer, iteration, epochNumber, epochMean));
                 }
             }
 
@@ -370,6 +406,14 @@ public abstract class MinimizationBuilder<TSelf, T>
             {
                 reason = StopReason.WallTime;
                 detail = Invariant($"wall time {elapsed.TotalSeconds:G4} s reached the limit of {w.TotalSeconds:G4} s at iteration {iteration}");
+            }
+            else if (perEpoch == 0 && !report.Skipped && report.UpdateNorm == 0)
+            {
+                // A deterministic objective: the next step would do exactly the same. (Over data, a batch may simply
+                // have a zero gradient, so data runs go on.)
+                reason = StopReason.Stalled;
+                var why = optimizer is LBFGS lbfgs && lbfgs.LastStepInfo is { } info ? Invariant($" (L-BFGS: {info.StopReason})") : "";
+                detail = Invariant($"{optimizer.Name} left every parameter unchanged at iteration {iteration}{why}, with gradient norm {firstGradientNorm:G3}; the run's stopping rules were not met there");
             }
 
             if (reason is not null)
@@ -418,6 +462,14 @@ public abstract class MinimizationBuilder<TSelf, T>
         }
     }
 
+    private protected TSelf SetScheduleFactory(Func<Optimizer, LearningRateSchedule> create, ScheduleInterval interval)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        SetSchedule(static _ => { }, interval);
+        _scheduleFactory = create;
+        return Self;
+    }
+
     private protected TSelf SetSchedule(Action<ScheduleContext> schedule, ScheduleInterval interval)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -428,6 +480,7 @@ public abstract class MinimizationBuilder<TSelf, T>
 
         ThrowIfRan();
         _schedule = schedule;
+        _scheduleFactory = null;
         _scheduleInterval = interval;
         return Self;
     }

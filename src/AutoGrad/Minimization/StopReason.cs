@@ -29,4 +29,10 @@ public enum StopReason
 
     /// <summary>The loss became NaN or infinite; the parameters were restored to the last point with a finite loss.</summary>
     Diverged,
+
+    /// <summary>
+    /// The optimizer stopped moving: a step left every parameter unchanged (its own tolerances, or the limits of
+    /// floating point, stop it before the run's stopping rules are met). Function and parameter runs only.
+    /// </summary>
+    Stalled,
 }

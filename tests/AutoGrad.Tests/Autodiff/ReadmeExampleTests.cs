@@ -74,4 +74,44 @@ public class ReadmeExampleTests
         Assert.True(report.Passed);
         Assert.Equal(2, report.Inputs.Count);
     }
+
+    [Fact]
+    public void Optimizer_snippet_trains_a_linear_classifier()
+    {
+        // Three separable classes in 4-D: class k is centred on +2 along axis k.
+        var rng = new Random(5);
+        var n = 90;
+        var data = new double[n * 4];
+        var classes = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            classes[i] = i % 3;
+            for (var j = 0; j < 4; j++)
+            {
+                data[(i * 4) + j] = (j == classes[i] ? 2.0 : 0.0) + (0.3 * (rng.NextDouble() - 0.5));
+            }
+        }
+
+        var x = Variable.Constant(data, [n, 4]);
+        var labels = new Indices(classes);
+
+        var w = Variable.Normal([4, 3], 0.0, 0.1, seed: 1, requiresGrad: true);
+        var b = Variable.Zeros<double>([3], requiresGrad: true);
+        var adam = new Adam([w, b], learningRate: 1e-2);
+        var schedule = new CosineAnnealingLR(adam, tMax: 500);
+        StepReport? report = null;
+        for (var step = 0; step < 500; step++)
+        {
+            adam.ZeroGrad();
+            var loss = Loss.CrossEntropy(x.MatMul(w) + b, labels);
+            loss.Backward();
+            GradientClipping.ClipByNorm(adam.Parameters, maxNorm: 1.0);
+            report = adam.Step();
+            schedule.Step();
+        }
+
+        Assert.Equal(500, report!.Step);
+        Assert.Equal(labels.ToArray(), (x.MatMul(w) + b).ArgMax(1).ToArray());
+        Assert.True(Loss.CrossEntropy(x.MatMul(w) + b, labels).ToScalar() < 0.1);
+    }
 }

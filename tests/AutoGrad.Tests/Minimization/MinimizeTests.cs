@@ -335,13 +335,17 @@ public class MinimizeTests
     }
 
     [Fact]
-    public void Without_With_the_default_optimizer_is_SGD_with_momentum()
+    public void Without_With_the_default_optimizer_is_LBFGS_for_a_function_and_Adam_for_data()
     {
         var result = Minimize.Function(Bowl, s_bowlStart).Until(maxIterations: 200).Run();
-        var sgd = Assert.IsType<SGD>(result.Optimizer);
-        Assert.Equal(1e-3, sgd.Defaults.LearningRate);
-        Assert.Equal(0.9, sgd.Defaults.Momentum);
+        var lbfgs = Assert.IsType<LBFGS>(result.Optimizer);
+        Assert.Equal(LineSearch.StrongWolfe, lbfgs.Defaults.LineSearch);
         Assert.True(result.Value < BowlValue(s_bowlStart) / 10);
+
+        var w = Variable.Parameter(new[] { 0.0 });
+        var data = Minimize.OverData(new[] { 1.0, 2.0, 3.0 }, batch => (w - Variable.Constant(batch.ToArray())).Square().Mean(), [w]).Epochs(2).Run();
+        var adam = Assert.IsType<Adam>(data.Optimizer);
+        Assert.Equal(1e-3, adam.Defaults.LearningRate);
     }
 
     [Fact]

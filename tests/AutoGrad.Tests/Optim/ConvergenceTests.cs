@@ -57,6 +57,16 @@ public class ConvergenceTests
         ("Rprop", "quadratic", p => new Rprop(p, learningRate: 0.01), 74),
         ("Rprop (min step 1e-9)", "rosenbrock", p => new Rprop(p, learningRate: 1e-3, stepSizeMin: 1e-9), 5280),
         ("Rprop", "logistic", p => new Rprop(p, learningRate: 0.01), 82),
+
+        // L-BFGS steps are up to 20 inner iterations each. PyTorch's default tolerances (gradient 1e-7, change 1e-9)
+        // stop it 3e-5 short on the quadratic and logistic problems (the directional-derivative test fires once the
+        // loss is ~1e-9 above the minimum), so these cells state tighter ones, as Minimize does for a run.
+        ("L-BFGS (tolerances 1e-12, 0)", "quadratic", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0), 1),
+        ("L-BFGS (tolerances 1e-12, 0)", "rosenbrock", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0), 4),
+        ("L-BFGS (tolerances 1e-12, 0)", "logistic", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0), 1),
+        ("L-BFGS strong Wolfe (tolerances 1e-12, 0)", "quadratic", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0, lineSearch: LineSearch.StrongWolfe), 1),
+        ("L-BFGS strong Wolfe (tolerances 1e-12, 0)", "rosenbrock", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0, lineSearch: LineSearch.StrongWolfe), 2),
+        ("L-BFGS strong Wolfe (tolerances 1e-12, 0)", "logistic", p => new LBFGS(p, gradientTolerance: 1e-12, changeTolerance: 0, lineSearch: LineSearch.StrongWolfe), 1),
     ];
 
     public static TheoryData<string, string> Cells()
