@@ -4,46 +4,13 @@ using System.Numerics.Tensors;
 namespace AutoGrad;
 
 /// <summary>Hyperparameters of <see cref="Adam"/> and <see cref="AdamW"/> (PyTorch's defaults are Adam's).</summary>
-public sealed record AdamOptions : OptimizerOptions, IMomentumOptions
+public sealed record AdamOptions : AdamFamilyOptions
 {
-    /// <summary>Decay β₁ of the first-moment (mean) estimate, in [0, 1).</summary>
-    public double Beta1 { get; set; } = 0.9;
-
-    /// <summary>Decay β₂ of the second-moment (uncentered variance) estimate, in [0, 1).</summary>
-    public double Beta2 { get; set; } = 0.999;
-
-    /// <summary>Term ε added to the denominator for numerical stability.</summary>
-    public double Epsilon { get; set; } = 1e-8;
-
-    /// <summary>Weight decay λ: an L2 penalty added to the gradient, or with <see cref="DecoupledWeightDecay"/> a shrinking of the parameters.</summary>
-    public double WeightDecay { get; set; }
-
     /// <summary>Use the AMSGrad variant: normalize by the running maximum of the second-moment estimate.</summary>
     public bool AmsGrad { get; set; }
 
-    /// <summary>Maximize the objective instead of minimizing it.</summary>
-    public bool Maximize { get; set; }
-
     /// <summary>Decouple the weight decay from the gradient (θ ← θ·(1 − lr·λ)), as AdamW does; true for <see cref="AdamW"/>.</summary>
     public bool DecoupledWeightDecay { get; set; }
-
-    /// <inheritdoc cref="IMomentumOptions.Momentum"/>
-    /// <remarks>β₁, which a one-cycle schedule may cycle.</remarks>
-    double IMomentumOptions.Momentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        RequireInRange(Beta1, nameof(Beta1), 0, 1);
-        RequireInRange(Beta2, nameof(Beta2), 0, 1);
-        RequireNonNegative(Epsilon, nameof(Epsilon));
-        RequireNonNegative(WeightDecay, nameof(WeightDecay));
-    }
 }
 
 /// <summary>Adam: adaptive moment estimation, with optional AMSGrad, weight decay (coupled or decoupled) and maximization.</summary>

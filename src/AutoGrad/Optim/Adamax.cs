@@ -3,43 +3,10 @@ using System.Numerics.Tensors;
 namespace AutoGrad;
 
 /// <summary>Hyperparameters of <see cref="Adamax"/> (PyTorch's defaults).</summary>
-public sealed record AdamaxOptions : OptimizerOptions, IMomentumOptions
+public sealed record AdamaxOptions : AdamFamilyOptions
 {
     /// <summary>Creates the options with PyTorch's defaults (learning rate 2e-3).</summary>
     public AdamaxOptions() => LearningRate = 2e-3;
-
-    /// <summary>Decay β₁ of the first-moment estimate, in [0, 1).</summary>
-    public double Beta1 { get; set; } = 0.9;
-
-    /// <summary>Decay β₂ of the exponentially weighted infinity norm, in [0, 1).</summary>
-    public double Beta2 { get; set; } = 0.999;
-
-    /// <summary>Term ε added to |g| before taking the maximum, so the denominator is never 0.</summary>
-    public double Epsilon { get; set; } = 1e-8;
-
-    /// <summary>L2 penalty λ added to the gradient.</summary>
-    public double WeightDecay { get; set; }
-
-    /// <summary>Maximize the objective instead of minimizing it.</summary>
-    public bool Maximize { get; set; }
-
-    /// <inheritdoc cref="IMomentumOptions.Momentum"/>
-    /// <remarks>β₁, which a one-cycle schedule may cycle.</remarks>
-    double IMomentumOptions.Momentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        RequireInRange(Beta1, nameof(Beta1), 0, 1);
-        RequireInRange(Beta2, nameof(Beta2), 0, 1);
-        RequireNonNegative(Epsilon, nameof(Epsilon));
-        RequireNonNegative(WeightDecay, nameof(WeightDecay));
-    }
 }
 
 /// <summary>Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm.</summary>
