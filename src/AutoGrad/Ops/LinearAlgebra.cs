@@ -5,12 +5,19 @@ namespace AutoGrad;
 //   MatMul(a, b)        a: grad · bᵀ              b: aᵀ · grad          (summed back over broadcast batch axes)
 //   Permute(x, p)       x: grad.Permute(p⁻¹)
 //
+// MatMul records MatMulTransposed(a, b, ta, tb) = op(a)·op(b), op = identity or transpose of the last two axes,
+// read by the GEMM through strides, never copied. Its rule stays inside the family, so every order of derivative
+// needs no transposed copy:
+//
+//   MatMulTransposed(a, b, ta, tb)   a: ta ? MatMulTransposed(b, grad, tb, true) : MatMulTransposed(grad, b, false, !tb)
+//                                    b: tb ? MatMulTransposed(grad, a, true, ta) : MatMulTransposed(a, grad, !ta, false)
+//
 // 1-D operands of MatMul are promoted as in PyTorch (a vector on the left becomes a 1×k row, on the right a
 // k×1 column) by Reshape, and the added axis is removed from the result, so their gradients come from
 // Reshape's and need no rule of their own.
 public sealed partial class Variable<T>
 {
-    private sealed class MatMulNode(Variable<T> a, Variable<T> b) : Node([a, b])
+    private sealed class MatMulNode(Variable<T> a, Variable<T> b, bool transposeA, bool transposeB) : Node([a, b])
     {
         public override string Name => "MatMul";
 
@@ -18,8 +25,17 @@ public sealed partial class Variable<T>
         {
             var a = Inputs![0];
             var b = Inputs[1];
-            inputGrads[0] = NeedsGradient(0) ? grad.MatMul(b.Transpose()) : null;
-            inputGrads[1] = NeedsGradient(1) ? a.Transpose().MatMul(grad) : null;
+            if (NeedsGradient(0))
+            {
+                // d op(a) = grad·op(b)ᵀ; when a enters transposed, its gradient is that product transposed: op(b)·gradᵀ.
+                inputGrads[0] = transposeA ? MatMulTransposed(b, grad, transposeB, true) : MatMulTransposed(grad, b, false, !transposeB);
+            }
+
+            if (NeedsGradient(1))
+            {
+                // d op(b) = op(a)ᵀ·grad; when b enters transposed, its gradient is gradᵀ·op(a).
+                inputGrads[1] = transposeB ? MatMulTransposed(grad, a, true, transposeA) : MatMulTransposed(a, grad, !transposeA, false);
+            }
         }
     }
 
@@ -68,10 +84,28 @@ public sealed partial class Variable<T>
             return MatMul(other.Reshape(other._shape[0], 1)).Reshape([.. _shape.ToArray()[..^1]]);
         }
 
-        int m = _shape[-2], k = _shape[-1], k2 = other._shape[-2], n = other._shape[-1];
-        CheckInner(k, k2, other);
-        var aBatch = new Shape(_shape.ToArray()[..^2]);
-        var bBatch = new Shape(other._shape.ToArray()[..^2]);
+        CheckInner(_shape[-1], other._shape[-2], other);
+        return MatMulTransposed(this, other, false, false);
+    }
+
+    /// <summary>
+    /// op(a)·op(b) over the last two axes (leading axes are batch axes that broadcast), where op transposes the
+    /// last two axes when its flag is set; the GEMM reads a transposed operand through its strides, without a copy.
+    /// </summary>
+    /// <remarks>Both operands have rank 2 or more. Recorded as MatMul; its backward is again expressed with this op.</remarks>
+    internal static Variable<T> MatMulTransposed(Variable<T> a, Variable<T> b, bool transposeA, bool transposeB)
+    {
+        var m = a._shape[transposeA ? -1 : -2];
+        var k = a._shape[transposeA ? -2 : -1];
+        var k2 = b._shape[transposeB ? -1 : -2];
+        var n = b._shape[transposeB ? -2 : -1];
+        if (k != k2)
+        {
+            throw new ArgumentException($"MatMul: shapes {a._shape}{(transposeA ? " (transposed)" : "")} and {b._shape}{(transposeB ? " (transposed)" : "")} are not aligned: the inner dimensions are {k} and {k2}.");
+        }
+
+        var aBatch = a._shape.Rank == 2 ? Shape.Scalar : new Shape(a._shape.ToArray()[..^2]);
+        var bBatch = b._shape.Rank == 2 ? Shape.Scalar : new Shape(b._shape.ToArray()[..^2]);
         Shape batch;
         try
         {
@@ -79,13 +113,13 @@ public sealed partial class Variable<T>
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"MatMul: the batch axes of {_shape} and {other._shape} ({aBatch} and {bBatch}) cannot be broadcast together.");
+            throw new ArgumentException($"MatMul: the batch axes of {a._shape} and {b._shape} ({aBatch} and {bBatch}) cannot be broadcast together.");
         }
 
-        var shape = new Shape([.. batch, m, n]);
+        var shape = batch.Rank == 0 ? new Shape(m, n) : new Shape([.. batch, m, n]);
         var data = new T[shape.ElementCount];
-        MatMulKernel<T>.Multiply(_data, aBatch, other._data, bBatch, data, batch, m, k, n);
-        return Result(data, shape, ShouldRecord(this, other) ? new MatMulNode(this, other) : null);
+        MatMulKernel<T>.Multiply(a._data, aBatch, b._data, bBatch, data, batch, m, k, n, transposeA, transposeB);
+        return Result(data, shape, ShouldRecord(a, b) ? new MatMulNode(a, b, transposeA, transposeB) : null);
     }
 
     private void CheckInner(int k, int k2, Variable<T> other)

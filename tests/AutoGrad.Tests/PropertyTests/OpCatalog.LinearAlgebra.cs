@@ -21,6 +21,24 @@ public static partial class OpCatalog<T>
             };
         });
 
+    /// <summary>
+    /// Stored shapes for MatMulTransposed: op(a) is m×k and op(b) k×n, so a transposed operand is stored with its last
+    /// two axes swapped; plain, broadcast-batched and matrix-against-batch cases.
+    /// </summary>
+    private static Func<int, Gen<Shape[]>> MatMulTransposedShapes(bool transposeA, bool transposeB) => maxDimension =>
+        Gen.Select(Gen.Int[1, maxDimension], Gen.Int[1, maxDimension], Gen.Int[1, maxDimension], Gen.Int[0, 2], Gen.Int[1, 2]).Select(t =>
+        {
+            var (m, k, n, kind, b) = t;
+            int[] a2 = transposeA ? [k, m] : [m, k];
+            int[] b2 = transposeB ? [n, k] : [k, n];
+            return kind switch
+            {
+                0 => new Shape[] { new(a2), new(b2) },
+                1 => [new([b, 1, .. a2]), new([2, .. b2])],
+                _ => [new(a2), new([b, .. b2])],
+            };
+        });
+
     /// <summary>Two vectors of the same length (Dot).</summary>
     private static Gen<Shape[]> EqualVectors(int maxDimension) => Gen.Int[1, maxDimension].Select(k => new Shape[] { [k], [k] });
 
@@ -53,6 +71,9 @@ public static partial class OpCatalog<T>
     private static IReadOnlyList<OpRow<T>> LinearAlgebraRows { get; } =
     [
         new("MatMul", x => x[0].MatMul(x[1]), Domain.Any, Domain.Any) { Shapes = MatMulShapes },
+        new("MatMulTransposed(a, bᵀ)", x => Variable<T>.MatMulTransposed(x[0], x[1], false, true), Domain.Any, Domain.Any) { Shapes = MatMulTransposedShapes(false, true) },
+        new("MatMulTransposed(aᵀ, b)", x => Variable<T>.MatMulTransposed(x[0], x[1], true, false), Domain.Any, Domain.Any) { Shapes = MatMulTransposedShapes(true, false) },
+        new("MatMulTransposed(aᵀ, bᵀ)", x => Variable<T>.MatMulTransposed(x[0], x[1], true, true), Domain.Any, Domain.Any) { Shapes = MatMulTransposedShapes(true, true) },
         new("Permute", x => x[0].Permute(2, 0, 1), Domain.Any) { MinRank = 3 },
         new("Transpose", x => x[0].Transpose(), Domain.Any) { MinRank = 2 },
 

@@ -1,0 +1,100 @@
+using System.Numerics;
+using System.Runtime.ExceptionServices;
+
+namespace AutoGrad;
+
+internal static unsafe partial class Gemm<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Runs the fixed parts of one split product on the calling thread and on thread-pool threads.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The calling thread queues one work item per extra part, then takes parts itself from a shared counter, as
+    /// do the pool threads when they start; it waits only for parts another thread has already begun. So a busy
+    /// (or starved) thread pool never stalls a product, and no thread can wait on a part nobody will run. Which
+    /// thread computes a part has no effect on its result.
+    /// </para>
+    /// <para>
+    /// Each thread keeps one job object and reuses it once every queued work item of its previous product has
+    /// returned (a pool thread may start after the caller already finished every part), so products allocate
+    /// nothing in steady state.
+    /// </para>
+    /// </remarks>
+    private sealed class ParallelJob : IThreadPoolWorkItem
+    {
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+        [ThreadStatic]
+        private static ParallelJob? t_cached;
+#pragma warning restore IDE1006
+
+        private readonly ManualResetEventSlim _done = new(false);
+        private Problem _problem;
+        private int _parts;
+        private bool _splitColumns;
+        private int _nextPart;
+        private int _unfinishedParts;
+        private int _queuedItems;
+        private Exception? _error;
+
+        public static void Run(in Problem problem, int parts, bool splitColumns)
+        {
+            var job = t_cached;
+            if (job is null || Volatile.Read(ref job._queuedItems) != 0)
+            {
+                job = new ParallelJob();
+                t_cached = job;
+            }
+
+            job._problem = problem;
+            job._parts = parts;
+            job._splitColumns = splitColumns;
+            job._nextPart = 0;
+            job._unfinishedParts = parts;
+            job._error = null;
+            job._done.Reset();
+            job._queuedItems = parts - 1;
+            for (var i = 1; i < parts; i++)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
+            }
+
+            job.RunParts();
+            job._done.Wait();
+            if (job._error is { } error)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+        }
+
+        void IThreadPoolWorkItem.Execute()
+        {
+            RunParts();
+            Interlocked.Decrement(ref _queuedItems);
+        }
+
+        private void RunParts()
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref _nextPart) - 1) < _parts)
+            {
+                try
+                {
+                    RunPart(_problem, _parts, _splitColumns, part);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref _unfinishedParts) == 0)
+                    {
+                        _done.Set();
+                    }
+                }
+            }
+        }
+    }
+}
