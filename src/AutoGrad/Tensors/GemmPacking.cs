@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoGrad;
 
@@ -19,52 +20,41 @@ internal static unsafe partial class Gemm<T>
             var rows = Math.Min(mr, mc - ir);
             var source = a + (ir * rowStride);
             var destination = packed + (ir * kc);
-            if (rows == mr && rowStride == 1)
+            if (IsAccelerated && colStride == 1)
             {
-                // Transposed A: the Mr values of one column are adjacent.
+                // Row-major A: transpose 8×8 (float) or 4×4 (double) blocks in registers.
+                if (typeof(T) == typeof(float))
+                {
+                    PackRowsFloat((float*)source, rowStride, rows, kc, (float*)destination);
+                }
+                else
+                {
+                    PackRowsDouble((double*)source, rowStride, rows, kc, (double*)destination);
+                }
+            }
+            else if (IsAccelerated && rowStride == 1 && rows == mr)
+            {
+                // Transposed A: the six values of one column are adjacent; copy them with one wide and one narrow move.
                 for (var p = 0; p < kc; p++)
                 {
                     var column = source + (p * colStride);
-                    for (var i = 0; i < mr; i++)
+                    if (typeof(T) == typeof(float))
                     {
-                        destination[i] = column[i];
+                        Vector128.Store(Vector128.Load((float*)column), (float*)destination);
+                        Vector64.Store(Vector64.Load((float*)column + 4), (float*)destination + 4);
+                    }
+                    else
+                    {
+                        Vector256.Store(Vector256.Load((double*)column), (double*)destination);
+                        Vector128.Store(Vector128.Load((double*)column + 4), (double*)destination + 4);
                     }
 
                     destination += mr;
-                }
-            }
-            else if (rows == mr && mr == 6 && colStride == 1)
-            {
-                // Row-major A: read the six rows in step so each stays a sequential stream.
-                T* r0 = source, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
-                for (var p = 0; p < kc; p++)
-                {
-                    destination[0] = r0[p];
-                    destination[1] = r1[p];
-                    destination[2] = r2[p];
-                    destination[3] = r3[p];
-                    destination[4] = r4[p];
-                    destination[5] = r5[p];
-                    destination += 6;
                 }
             }
             else
             {
-                for (var p = 0; p < kc; p++)
-                {
-                    var i = 0;
-                    for (; i < rows; i++)
-                    {
-                        destination[i] = source[(i * rowStride) + (p * colStride)];
-                    }
-
-                    for (; i < mr; i++)
-                    {
-                        destination[i] = default;
-                    }
-
-                    destination += mr;
-                }
+                PackScalar(source, rowStride, colStride, rows, mr, kc, destination);
             }
         }
     }
@@ -81,49 +71,337 @@ internal static unsafe partial class Gemm<T>
             var cols = Math.Min(nr, nc - jr);
             var source = b + (jr * colStride);
             var destination = packed + (jr * kc);
-            if (cols == nr && colStride == 1 && nr * sizeof(T) == 2 * Vector256<byte>.Count)
+            if (IsAccelerated && colStride == 1)
             {
-                // Row-major B: each panel row is two contiguous vectors.
-                for (var p = 0; p < kc; p++)
+                // Row-major B: each panel row is two vectors of one row of B (masked loads at the right edge).
+                if (typeof(T) == typeof(float))
                 {
-                    var row = (byte*)(source + (p * rowStride));
-                    Vector256.Store(Vector256.Load(row), (byte*)destination);
-                    Vector256.Store(Vector256.Load(row + Vector256<byte>.Count), (byte*)destination + Vector256<byte>.Count);
-                    destination += nr;
+                    PackRowSegmentsFloat((float*)source, rowStride, cols, kc, (float*)destination);
+                }
+                else
+                {
+                    PackRowSegmentsDouble((double*)source, rowStride, cols, kc, (double*)destination);
                 }
             }
-            else if (cols == nr && rowStride == 1)
+            else if (IsAccelerated && rowStride == 1)
             {
-                // Transposed B: each panel column is contiguous in memory; walk it, scattering into the panel.
-                for (var j = 0; j < nr; j++)
+                // Transposed B: each panel column is a contiguous row of the stored matrix; transpose blocks.
+                if (typeof(T) == typeof(float))
                 {
-                    var column = source + (j * colStride);
-                    var target = destination + j;
-                    for (var p = 0; p < kc; p++)
-                    {
-                        target[p * nr] = column[p];
-                    }
+                    PackColumnsFloat((float*)source, colStride, cols, kc, (float*)destination);
+                }
+                else
+                {
+                    PackColumnsDouble((double*)source, colStride, cols, kc, (double*)destination);
                 }
             }
             else
             {
-                for (var p = 0; p < kc; p++)
-                {
-                    var j = 0;
-                    for (; j < cols; j++)
-                    {
-                        destination[j] = source[(p * rowStride) + (j * colStride)];
-                    }
-
-                    for (; j < nr; j++)
-                    {
-                        destination[j] = default;
-                    }
-
-                    destination += nr;
-                }
+                // Element (p, j) of op(B) is element (j, p) of a matrix with the strides swapped.
+                PackScalar(source, colStride, rowStride, cols, nr, kc, destination);
             }
         }
+    }
+
+    /// <summary>
+    /// The layout-agnostic packing: <c>destination[p·width + i] = source[i·lineStride + p·stepStride]</c> for i below
+    /// <paramref name="lines"/>, zeros up to <paramref name="width"/>.
+    /// </summary>
+    private static void PackScalar(T* source, nint lineStride, nint stepStride, int lines, int width, int kc, T* destination)
+    {
+        for (var p = 0; p < kc; p++)
+        {
+            var i = 0;
+            for (; i < lines; i++)
+            {
+                destination[i] = source[(i * lineStride) + (p * stepStride)];
+            }
+
+            for (; i < width; i++)
+            {
+                destination[i] = T.Zero;
+            }
+
+            destination += width;
+        }
+    }
+
+    /// <summary>
+    /// Up to 6 rows of a row-major float A into a 6-row panel, 8 columns at a time: the rows (zero past
+    /// <paramref name="rows"/>) are transposed as an 8×8 block and each column stored as 8 floats at a 6-float pitch,
+    /// in order, so each store's 2 extra floats are overwritten by the next (the buffers keep slack for the last).
+    /// </summary>
+    private static void PackRowsFloat(float* source, nint rowStride, int rows, int kc, float* destination)
+    {
+        var zero = Vector256<float>.Zero;
+        var p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            var s = source + p;
+            var r0 = Avx.LoadVector256(s);
+            var r1 = rows > 1 ? Avx.LoadVector256(s + rowStride) : zero;
+            var r2 = rows > 2 ? Avx.LoadVector256(s + (2 * rowStride)) : zero;
+            var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * rowStride)) : zero;
+            var r4 = rows > 4 ? Avx.LoadVector256(s + (4 * rowStride)) : zero;
+            var r5 = rows > 5 ? Avx.LoadVector256(s + (5 * rowStride)) : zero;
+            Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, zero, zero, out var c6, out var c7);
+            Avx.Store(destination, r0);
+            Avx.Store(destination + 6, r1);
+            Avx.Store(destination + 12, r2);
+            Avx.Store(destination + 18, r3);
+            Avx.Store(destination + 24, r4);
+            Avx.Store(destination + 30, r5);
+            Avx.Store(destination + 36, c6);
+            Avx.Store(destination + 42, c7);
+            destination += 48;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                destination[i] = i < rows ? source[(i * rowStride) + p] : 0;
+            }
+
+            destination += 6;
+        }
+    }
+
+    /// <summary>Up to 6 rows of a row-major double A into a 6-row panel, 4 columns at a time (a 4×4 and a 2×4 block).</summary>
+    private static void PackRowsDouble(double* source, nint rowStride, int rows, int kc, double* destination)
+    {
+        var zero = Vector256<double>.Zero;
+        var p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            var s = source + p;
+            var r0 = Avx.LoadVector256(s);
+            var r1 = rows > 1 ? Avx.LoadVector256(s + rowStride) : zero;
+            var r2 = rows > 2 ? Avx.LoadVector256(s + (2 * rowStride)) : zero;
+            var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * rowStride)) : zero;
+            var r4 = rows > 4 ? Avx.LoadVector256(s + (4 * rowStride)) : zero;
+            var r5 = rows > 5 ? Avx.LoadVector256(s + (5 * rowStride)) : zero;
+            Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+
+            // Rows 4 and 5: (r4[0], r5[0], r4[2], r5[2]) and (r4[1], r5[1], r4[3], r5[3]).
+            var even = Avx.UnpackLow(r4, r5);
+            var odd = Avx.UnpackHigh(r4, r5);
+            Avx.Store(destination, r0);
+            Sse2.Store(destination + 4, even.GetLower());
+            Avx.Store(destination + 6, r1);
+            Sse2.Store(destination + 10, odd.GetLower());
+            Avx.Store(destination + 12, r2);
+            Sse2.Store(destination + 16, even.GetUpper());
+            Avx.Store(destination + 18, r3);
+            Sse2.Store(destination + 22, odd.GetUpper());
+            destination += 24;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                destination[i] = i < rows ? source[(i * rowStride) + p] : 0;
+            }
+
+            destination += 6;
+        }
+    }
+
+    /// <summary>
+    /// A 16-float segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>: masked loads do not
+    /// touch (or fault on) the masked-out elements.
+    /// </summary>
+    private static void PackRowSegmentsFloat(float* source, nint rowStride, int cols, int kc, float* destination)
+    {
+        if (cols == 16)
+        {
+            for (var p = 0; p < kc; p++)
+            {
+                var row = source + (p * rowStride);
+                Avx.Store(destination, Avx.LoadVector256(row));
+                Avx.Store(destination + 8, Avx.LoadVector256(row + 8));
+                destination += 16;
+            }
+
+            return;
+        }
+
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var low = Vector256.LessThan(lanes, Vector256.Create(cols)).AsSingle();
+        var high = Vector256.LessThan(lanes, Vector256.Create(cols - 8)).AsSingle();
+        for (var p = 0; p < kc; p++)
+        {
+            var row = source + (p * rowStride);
+            Avx.Store(destination, Avx.MaskLoad(row, low));
+            Avx.Store(destination + 8, Avx.MaskLoad(row + 8, high));
+            destination += 16;
+        }
+    }
+
+    /// <summary>An 8-double segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>.</summary>
+    private static void PackRowSegmentsDouble(double* source, nint rowStride, int cols, int kc, double* destination)
+    {
+        if (cols == 8)
+        {
+            for (var p = 0; p < kc; p++)
+            {
+                var row = source + (p * rowStride);
+                Avx.Store(destination, Avx.LoadVector256(row));
+                Avx.Store(destination + 4, Avx.LoadVector256(row + 4));
+                destination += 8;
+            }
+
+            return;
+        }
+
+        var lanes = Vector256.Create(0L, 1, 2, 3);
+        var low = Vector256.LessThan(lanes, Vector256.Create((long)cols)).AsDouble();
+        var high = Vector256.LessThan(lanes, Vector256.Create((long)cols - 4)).AsDouble();
+        for (var p = 0; p < kc; p++)
+        {
+            var row = source + (p * rowStride);
+            Avx.Store(destination, Avx.MaskLoad(row, low));
+            Avx.Store(destination + 4, Avx.MaskLoad(row + 4, high));
+            destination += 8;
+        }
+    }
+
+    /// <summary>
+    /// Up to 16 rows of a stored float matrix (the columns of a transposed B) into a 16-column panel, 8 steps of p at a
+    /// time: two 8×8 transposes (rows past <paramref name="cols"/> read as zeros).
+    /// </summary>
+    private static void PackColumnsFloat(float* source, nint stride, int cols, int kc, float* destination)
+    {
+        var p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            PackColumnBlockFloat(source + p, stride, cols, destination);
+            PackColumnBlockFloat(source + p + (8 * stride), stride, cols - 8, destination + 8);
+            destination += 128;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var j = 0; j < 16; j++)
+            {
+                destination[j] = j < cols ? source[(j * stride) + p] : 0;
+            }
+
+            destination += 16;
+        }
+    }
+
+    /// <summary>Transposes 8 steps of up to 8 stored rows into 8 panel rows of 8 floats at a 16-float pitch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackColumnBlockFloat(float* s, nint stride, int rows, float* destination)
+    {
+        var zero = Vector256<float>.Zero;
+        var r0 = rows > 0 ? Avx.LoadVector256(s) : zero;
+        var r1 = rows > 1 ? Avx.LoadVector256(s + stride) : zero;
+        var r2 = rows > 2 ? Avx.LoadVector256(s + (2 * stride)) : zero;
+        var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * stride)) : zero;
+        var r4 = rows > 4 ? Avx.LoadVector256(s + (4 * stride)) : zero;
+        var r5 = rows > 5 ? Avx.LoadVector256(s + (5 * stride)) : zero;
+        var r6 = rows > 6 ? Avx.LoadVector256(s + (6 * stride)) : zero;
+        var r7 = rows > 7 ? Avx.LoadVector256(s + (7 * stride)) : zero;
+        Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, r6, r7, out var c6, out var c7);
+        Avx.Store(destination, r0);
+        Avx.Store(destination + 16, r1);
+        Avx.Store(destination + 32, r2);
+        Avx.Store(destination + 48, r3);
+        Avx.Store(destination + 64, r4);
+        Avx.Store(destination + 80, r5);
+        Avx.Store(destination + 96, c6);
+        Avx.Store(destination + 112, c7);
+    }
+
+    /// <summary>Up to 8 rows of a stored double matrix (the columns of a transposed B) into an 8-column panel, by 4×4 blocks.</summary>
+    private static void PackColumnsDouble(double* source, nint stride, int cols, int kc, double* destination)
+    {
+        var p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            PackColumnBlockDouble(source + p, stride, cols, destination);
+            PackColumnBlockDouble(source + p + (4 * stride), stride, cols - 4, destination + 4);
+            destination += 32;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var j = 0; j < 8; j++)
+            {
+                destination[j] = j < cols ? source[(j * stride) + p] : 0;
+            }
+
+            destination += 8;
+        }
+    }
+
+    /// <summary>Transposes 4 steps of up to 4 stored rows into 4 panel rows of 4 doubles at an 8-double pitch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackColumnBlockDouble(double* s, nint stride, int rows, double* destination)
+    {
+        var zero = Vector256<double>.Zero;
+        var r0 = rows > 0 ? Avx.LoadVector256(s) : zero;
+        var r1 = rows > 1 ? Avx.LoadVector256(s + stride) : zero;
+        var r2 = rows > 2 ? Avx.LoadVector256(s + (2 * stride)) : zero;
+        var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * stride)) : zero;
+        Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+        Avx.Store(destination, r0);
+        Avx.Store(destination + 8, r1);
+        Avx.Store(destination + 16, r2);
+        Avx.Store(destination + 24, r3);
+    }
+
+    /// <summary>
+    /// Transposes the 8×8 float block whose rows are r0…r7: afterwards r0…r5, c6 and c7 hold its columns 0…7.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(
+        ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+        ref Vector256<float> r4, ref Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> c6, out Vector256<float> c7)
+    {
+        // Interleave pairs of rows, then pairs of pairs, within each 128-bit lane; then swap lane halves.
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44);
+        var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44);
+        var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44);
+        var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        r0 = Avx.Permute2x128(s0, s4, 0x20);
+        r1 = Avx.Permute2x128(s1, s5, 0x20);
+        r2 = Avx.Permute2x128(s2, s6, 0x20);
+        r3 = Avx.Permute2x128(s3, s7, 0x20);
+        r4 = Avx.Permute2x128(s0, s4, 0x31);
+        r5 = Avx.Permute2x128(s1, s5, 0x31);
+        c6 = Avx.Permute2x128(s2, s6, 0x31);
+        c7 = Avx.Permute2x128(s3, s7, 0x31);
+    }
+
+    /// <summary>Transposes the 4×4 double block whose rows are r0…r3 in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(ref Vector256<double> r0, ref Vector256<double> r1, ref Vector256<double> r2, ref Vector256<double> r3)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        r0 = Avx.Permute2x128(t0, t2, 0x20);
+        r1 = Avx.Permute2x128(t1, t3, 0x20);
+        r2 = Avx.Permute2x128(t0, t2, 0x31);
+        r3 = Avx.Permute2x128(t1, t3, 0x31);
     }
 
     /// <summary>
@@ -133,6 +411,9 @@ internal static unsafe partial class Gemm<T>
     private sealed class PackBuffers
     {
         private const int Alignment = 64;
+
+        // PackRowsFloat's overlapping stores run up to 2 elements past a panel; the slack keeps them in the buffer.
+        private const int Slack = 16;
 
 #pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
         [ThreadStatic]
@@ -149,13 +430,13 @@ internal static unsafe partial class Gemm<T>
         public static PackBuffers ForCurrentThread(int aLength, int bLength)
         {
             var buffers = t_current ??= new PackBuffers();
-            if (buffers._a.Length < aLength + (Alignment / sizeof(T)))
+            if (buffers._a.Length < aLength + Slack + (Alignment / sizeof(T)))
             {
                 buffers._a = Allocate(aLength, out var a);
                 buffers.A = a;
             }
 
-            if (buffers._b.Length < bLength + (Alignment / sizeof(T)))
+            if (buffers._b.Length < bLength + Slack + (Alignment / sizeof(T)))
             {
                 buffers._b = Allocate(bLength, out var b);
                 buffers.B = b;
@@ -167,7 +448,7 @@ internal static unsafe partial class Gemm<T>
         private static T[] Allocate(int length, out T* aligned)
         {
             // Pinned (on the pinned object heap), so the raw pointer stays valid for the array's lifetime.
-            var array = GC.AllocateUninitializedArray<T>(length + (Alignment / sizeof(T)), pinned: true);
+            var array = GC.AllocateUninitializedArray<T>(length + Slack + (Alignment / sizeof(T)), pinned: true);
             var address = (nint)Unsafe.AsPointer(ref array[0]);
             aligned = (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
             return array;
