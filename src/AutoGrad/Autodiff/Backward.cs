@@ -26,10 +26,10 @@ public sealed partial class Variable<T>
     /// </exception>
     public void Backward(bool retainGraph = false, bool createGraph = false)
     {
-        if (_data.Length != 1)
+        if (Data.Length != 1)
         {
             throw new InvalidOperationException(
-                $"Backward: the variable has shape {_shape} ({_data.Length} elements), but Backward() without a seed is defined only for one-element variables. Reduce it to a scalar (Sum(), Mean()) or pass a seed of shape {_shape}: Backward(seed).");
+                $"Backward: the variable has shape {_shape} ({Data.Length} elements), but Backward() without a seed is defined only for one-element variables. Reduce it to a scalar (Sum(), Mean()) or pass a seed of shape {_shape}: Backward(seed).");
         }
 
         Run(this, new Variable<T>([T.One], _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
@@ -60,9 +60,9 @@ public sealed partial class Variable<T>
     public void Backward(T[] seed, bool retainGraph = false, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(seed);
-        if (seed.Length != _data.Length)
+        if (seed.Length != Data.Length)
         {
-            throw new ArgumentException($"Backward: the seed has {seed.Length} values but the variable has shape {_shape} ({_data.Length} elements); the seed must match it.", nameof(seed));
+            throw new ArgumentException($"Backward: the seed has {seed.Length} values but the variable has shape {_shape} ({Data.Length} elements); the seed must match it.", nameof(seed));
         }
 
         Run(this, new Variable<T>((T[])seed.Clone(), _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
@@ -84,10 +84,10 @@ public sealed partial class Variable<T>
     {
         if (seed is null)
         {
-            if (output._data.Length != 1)
+            if (output.Data.Length != 1)
             {
                 throw new InvalidOperationException(
-                    $"Gradients: the output has shape {output._shape} ({output._data.Length} elements); pass a seed of that shape, or reduce the output to a scalar first.");
+                    $"Gradients: the output has shape {output._shape} ({output.Data.Length} elements); pass a seed of that shape, or reduce the output to a scalar first.");
             }
 
             seed = new Variable<T>([T.One], output._shape, requiresGrad: false);

@@ -164,6 +164,18 @@ public static partial class Variable
     public static GradModeScope NoGrad() => GradMode.Set(enabled: false);
 
     /// <summary>
+    /// Starts a training-step scope on this thread: the results of operations computed inside it live until it is
+    /// disposed, and their buffers are then reused by the next scope instead of being allocated again. See
+    /// <see cref="AutoGrad.StepScope"/> for what belongs to a scope and how escapes are detected.
+    /// </summary>
+    /// <param name="recycleVariables">
+    /// Also pool the <see cref="Variable{T}"/> objects of the results, so a steady-state step allocates nothing; a result
+    /// kept past its scope is then detected only until its object is reused (see <see cref="AutoGrad.StepScope"/>).
+    /// </param>
+    /// <returns>The scope; dispose it (with <c>using</c>) at the end of the step.</returns>
+    public static StepScope StepScope(bool recycleVariables = false) => new(recycleVariables);
+
+    /// <summary>
     /// Selects, element by element, <paramref name="x"/> where <paramref name="condition"/> is non-zero and
     /// <paramref name="y"/> elsewhere, with all three broadcast together.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace AutoGrad;
@@ -24,12 +25,15 @@ namespace AutoGrad;
 public sealed partial class Variable<T> : IVariable
     where T : IFloatingPointIeee754<T>
 {
-    private readonly T[] _data;
-    private readonly Shape _shape;
-    private readonly bool _requiresGrad;
+    private T[] _buffer;
+    private Shape _shape;
+    private bool _requiresGrad;
+    private bool _ended;
     private Node? _node;
     private Variable<T>? _grad;
     private bool _ownsGrad;
+    private bool _gradExposed;
+    private Variable<T>? _spareGrad;
 
     internal Variable(T[] data, Shape shape, bool requiresGrad)
     {
@@ -38,7 +42,7 @@ public sealed partial class Variable<T> : IVariable
             throw new ArgumentException($"{data.Length} values do not fill shape {shape} ({shape.ElementCount} elements).", nameof(data));
         }
 
-        _data = data;
+        _buffer = data;
         _shape = shape;
         _requiresGrad = requiresGrad;
     }
@@ -50,7 +54,7 @@ public sealed partial class Variable<T> : IVariable
     public int Rank => _shape.Rank;
 
     /// <summary>The number of elements.</summary>
-    public int Length => _data.Length;
+    public int Length => _shape.ElementCount;
 
     /// <summary>Whether gradients flow to this variable: it is a parameter, or it was computed from one while recording.</summary>
     public bool RequiresGrad => _requiresGrad;
@@ -66,26 +70,52 @@ public sealed partial class Variable<T> : IVariable
     /// Only leaves that require gradients receive one. After <c>Backward(createGraph: true)</c> the gradient is
     /// itself a variable on the graph, so it can be differentiated again.
     /// </remarks>
-    public Variable<T>? Grad => _grad;
+    public Variable<T>? Grad
+    {
+        get
+        {
+            // Once the gradient variable has been handed out, the caller may keep it, so ZeroGrad must not recycle it.
+            _gradExposed = true;
+            return _grad;
+        }
+    }
+
+    /// <summary>The gradient, for the library's own readers (optimizers, clipping), which never keep it.</summary>
+    internal Variable<T>? CurrentGrad => _grad;
 
     /// <summary>The values, row-major, without copying.</summary>
-    public ReadOnlySpan<T> Values => _data;
+    public ReadOnlySpan<T> Values => Data;
 
     /// <inheritdoc/>
     public Type ElementType => typeof(T);
 
     /// <inheritdoc/>
-    IVariable? IVariable.Grad => _grad;
+    IVariable? IVariable.Grad => Grad;
 
     /// <summary>The op that produced this variable, or null for a leaf.</summary>
     internal Node? CreatorNode => _node;
 
     /// <summary>The backing buffer (shared, never mutate unless the variable is owned).</summary>
-    internal T[] Data => _data;
+    internal T[] Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_ended)
+            {
+                ThrowEnded();
+            }
+
+            return _buffer;
+        }
+    }
+
+    /// <summary>Whether this variable was a result of a <see cref="StepScope"/> that has ended.</summary>
+    internal bool HasEnded => _ended;
 
     /// <summary>Copies the values into a new row-major array.</summary>
     /// <returns>The values.</returns>
-    public T[] ToArray() => (T[])_data.Clone();
+    public T[] ToArray() => (T[])Data.Clone();
 
     /// <summary>Copies the values of a rank-2 variable into a new two-dimensional array.</summary>
     /// <returns>The values.</returns>
@@ -103,7 +133,7 @@ public sealed partial class Variable<T> : IVariable
         {
             for (var j = 0; j < _shape[1]; j++)
             {
-                result[i, j] = _data[k++];
+                result[i, j] = Data[k++];
             }
         }
 
@@ -115,12 +145,12 @@ public sealed partial class Variable<T> : IVariable
     /// <exception cref="InvalidOperationException">The variable does not have exactly one element.</exception>
     public T ToScalar()
     {
-        if (_data.Length != 1)
+        if (Data.Length != 1)
         {
-            throw new InvalidOperationException($"ToScalar: the variable has shape {_shape} ({_data.Length} elements); only a one-element variable converts to a scalar. Reduce it first (Sum(), Mean()) or index an element.");
+            throw new InvalidOperationException($"ToScalar: the variable has shape {_shape} ({Data.Length} elements); only a one-element variable converts to a scalar. Reduce it first (Sum(), Mean()) or index an element.");
         }
 
-        return _data[0];
+        return Data[0];
     }
 
     /// <summary>
@@ -128,26 +158,44 @@ public sealed partial class Variable<T> : IVariable
     /// gradients and nothing flows back through it. The values are shared, not copied.
     /// </summary>
     /// <returns>The detached variable.</returns>
-    public Variable<T> Detach() => new(_data, _shape, requiresGrad: false);
+    public Variable<T> Detach() => Result(Data, _shape, node: null);
 
     /// <summary>Clears the accumulated gradient.</summary>
     /// <param name="setToNull">
     /// <c>true</c> (the default, as in PyTorch) sets <see cref="Grad"/> to <c>null</c>; <c>false</c> keeps a
-    /// gradient of zeros.
+    /// gradient of zeros, zeroing the existing gradient in place when this variable owns it (PyTorch's
+    /// <c>grad.zero_()</c>), so a reference to <see cref="Grad"/> taken earlier sees the zeros.
     /// </param>
+    /// <remarks>
+    /// Gradient buffers are reused across steps where that is invisible: a gradient that was never handed out through
+    /// <see cref="Grad"/> is kept when set to null and filled again by the next backward pass, so a training loop
+    /// that zeroes, runs backward and steps allocates no gradient memory in steady state.
+    /// </remarks>
     public void ZeroGrad(bool setToNull = true)
     {
-        lock (_data)
+        lock (_buffer)
         {
+            var recyclable = _grad is not null && _ownsGrad && !_grad._requiresGrad;
             if (setToNull || _grad is null)
             {
+                _spareGrad = recyclable && !_gradExposed ? _grad : _spareGrad;
                 _grad = null;
                 _ownsGrad = false;
             }
+            else if (recyclable)
+            {
+                Array.Clear(_grad!._buffer);
+            }
             else
             {
-                _grad = new Variable<T>(new T[_data.Length], _shape, requiresGrad: false);
+                _grad = new Variable<T>(new T[_buffer.Length], _shape, requiresGrad: false);
                 _ownsGrad = true;
+                _gradExposed = false;
+            }
+
+            if (_grad is null)
+            {
+                _gradExposed = false;
             }
         }
     }
@@ -155,7 +203,7 @@ public sealed partial class Variable<T> : IVariable
     /// <summary>Adds a gradient contribution to this leaf (thread-safe: concurrent passes may share a leaf).</summary>
     internal void AccumulateGrad(Variable<T> contribution, bool createGraph)
     {
-        lock (_data)
+        lock (_buffer)
         {
             if (_grad is null)
             {
@@ -167,14 +215,24 @@ public sealed partial class Variable<T> : IVariable
                 else
                 {
                     // Copy: the contribution may be aliased elsewhere in the graph (Add passes its gradient
-                    // through unchanged), and later passes accumulate into this buffer in place.
-                    _grad = new Variable<T>(contribution.ToArray(), _shape, requiresGrad: false);
+                    // through unchanged) or belong to a step scope, and later passes accumulate into this buffer in
+                    // place. The copy goes into the buffer of a gradient zeroed earlier when nobody else can see it.
+                    var spare = _spareGrad;
+                    _spareGrad = null;
+                    if (spare is null)
+                    {
+                        spare = new Variable<T>(GC.AllocateUninitializedArray<T>(_buffer.Length), _shape, requiresGrad: false);
+                    }
+
+                    contribution.Data.AsSpan().CopyTo(spare._buffer);
+                    _grad = spare;
                     _ownsGrad = true;
+                    _gradExposed = false;
                 }
             }
-            else if (_ownsGrad && !createGraph && !_grad.RequiresGrad)
+            else if (_ownsGrad && !createGraph && !_grad._requiresGrad)
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(_grad._data, contribution._data, _grad._data);
+                System.Numerics.Tensors.TensorPrimitives.Add(_grad._buffer, contribution.Data, _grad._buffer);
             }
             else
             {
@@ -192,20 +250,21 @@ public sealed partial class Variable<T> : IVariable
     /// </summary>
     internal T[]? MutableGrad()
     {
-        lock (_data)
+        lock (_buffer)
         {
             if (_grad is null)
             {
                 return null;
             }
 
-            if (!_ownsGrad || _grad.RequiresGrad)
+            if (!_ownsGrad || _grad._requiresGrad)
             {
                 _grad = new Variable<T>(_grad.ToArray(), _shape, requiresGrad: false);
                 _ownsGrad = true;
+                _gradExposed = false;
             }
 
-            return _grad._data;
+            return _grad._buffer;
         }
     }
 
@@ -216,9 +275,26 @@ public sealed partial class Variable<T> : IVariable
     internal static bool ShouldRecord(Variable<T> x, Variable<T> y) => (x._requiresGrad || y._requiresGrad) && GradMode.IsEnabled;
 
     /// <summary>Creates an op's result and, when <paramref name="node"/> is not null, links it as the result's creator.</summary>
+    /// <remarks>
+    /// Inside a <see cref="StepScope"/> the result is registered with the scope, which ends it when disposed (and, when
+    /// the scope recycles variables, the object comes from the thread's pool).
+    /// </remarks>
     internal static Variable<T> Result(T[] data, Shape shape, Node? node)
     {
-        var result = new Variable<T>(data, shape, node is not null);
+        Variable<T> result;
+        if (StepScope.Current is { } scope)
+        {
+            var arena = ScopeArena<T>.ForThread;
+            result = scope.RecycleVariables && arena.TakeSpareVariable() is { } spare
+                ? spare.Reinitialize(data, shape, node is not null)
+                : new Variable<T>(data, shape, node is not null);
+            arena.Register(scope, result);
+        }
+        else
+        {
+            result = new Variable<T>(data, shape, node is not null);
+        }
+
         if (node is not null)
         {
             node.Result = result;
@@ -229,6 +305,52 @@ public sealed partial class Variable<T> : IVariable
     }
 
     /// <summary>
+    /// A buffer for an op's result whose every element the op writes: rented from the step scope's pool inside a
+    /// <see cref="StepScope"/>, otherwise newly allocated without zeroing.
+    /// </summary>
+    internal static T[] NewBuffer(int length) =>
+        StepScope.Current is { } scope ? ScopeArena<T>.ForThread.Rent(scope, length, clear: false)
+        : length == 0 ? [] : GC.AllocateUninitializedArray<T>(length);
+
+    /// <summary>A zeroed buffer for an op's result (from the step scope's pool inside a <see cref="StepScope"/>).</summary>
+    internal static T[] NewZeroedBuffer(int length) =>
+        StepScope.Current is { } scope ? ScopeArena<T>.ForThread.Rent(scope, length, clear: true) : new T[length];
+
+    /// <summary>A one-element buffer holding <paramref name="value"/> (from the step scope's pool inside a scope).</summary>
+    internal static T[] ScalarBuffer(T value)
+    {
+        var buffer = NewBuffer(1);
+        buffer[0] = value;
+        return buffer;
+    }
+
+    /// <summary>Marks this result of an ended <see cref="StepScope"/>: any later use throws.</summary>
+    internal void EndScope()
+    {
+        _ended = true;
+        _node = null;
+        _grad = null;
+    }
+
+    private Variable<T> Reinitialize(T[] data, Shape shape, bool requiresGrad)
+    {
+        _buffer = data;
+        _shape = shape;
+        _requiresGrad = requiresGrad;
+        _ended = false;
+        _node = null;
+        _grad = null;
+        _ownsGrad = false;
+        _gradExposed = false;
+        _spareGrad = null;
+        return this;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowEnded() => throw new InvalidOperationException(
+        $"This variable (shape {_shape}) was computed inside a StepScope that has been disposed, and its buffer has gone back to the pool. Copy what you need out before the scope ends (ToScalar(), ToArray(), or Variable.Constant(v.ToArray(), v.Shape)), or compute it outside the scope.");
+
+    /// <summary>
     /// Formats the variable as its values (nested brackets per axis, abbreviated beyond 1000 elements),
     /// its shape and element type, and whether it requires gradients.
     /// </summary>
@@ -236,7 +358,7 @@ public sealed partial class Variable<T> : IVariable
     public override string ToString()
     {
         var sb = new StringBuilder();
-        var summarize = _data.Length > 1000;
+        var summarize = Data.Length > 1000;
         AppendValues(sb, 0, 0, summarize);
         sb.Append(" (shape ").Append(_shape.ToString()).Append(", ").Append(typeof(T) == typeof(double) ? "double" : typeof(T) == typeof(float) ? "float" : typeof(T).Name);
         if (_requiresGrad)
@@ -251,7 +373,7 @@ public sealed partial class Variable<T> : IVariable
     {
         if (Rank == 0)
         {
-            sb.Append(Format(_data[0]));
+            sb.Append(Format(Data[0]));
             return;
         }
 
@@ -275,7 +397,7 @@ public sealed partial class Variable<T> : IVariable
 
             if (axis == Rank - 1)
             {
-                sb.Append(Format(_data[offset + i]));
+                sb.Append(Format(Data[offset + i]));
             }
             else
             {

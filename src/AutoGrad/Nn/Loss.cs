@@ -404,7 +404,7 @@ public static class Loss
         var inner = samples.ElementCount / Math.Max(outer, 1);
         var smooth = T.CreateChecked(labelSmoothing / classes);
         var hit = T.CreateChecked(1 - labelSmoothing) + smooth;
-        var rows = new T[shape.ElementCount];
+        var rows = Variable<T>.NewZeroedBuffer(shape.ElementCount);
         var oneHot = weight is null ? null : new T[shape.ElementCount];
         var counted = 0;
         var values = target.Values;
@@ -439,7 +439,7 @@ public static class Loss
             }
         }
 
-        Variable<T> s = Variable.Constant(rows, shape);
+        Variable<T> s = Variable<T>.Result(rows, shape, node: null);
         if (classWeight is not null)
         {
             s *= classWeight;

@@ -32,8 +32,8 @@ public sealed partial class Variable<T>
     {
         var batch = x._shape[0];
         var shape = new Shape(batch, geometry.Rows, geometry.Positions);
-        var data = new T[shape.ElementCount];
-        geometry.Unfold<T>(x._data, data, batch);
+        var data = NewZeroedBuffer(shape.ElementCount);
+        geometry.Unfold<T>(x.Data, data, batch);
         return Result(data, shape, ShouldRecord(x) ? new UnfoldNode(x, geometry) : null);
     }
 
@@ -45,8 +45,8 @@ public sealed partial class Variable<T>
     {
         var batch = columns._shape[0];
         var shape = new Shape(batch, geometry.Channels, geometry.Height, geometry.Width);
-        var data = new T[shape.ElementCount];
-        geometry.Fold<T>(columns._data, data, batch);
+        var data = NewZeroedBuffer(shape.ElementCount);
+        geometry.Fold<T>(columns.Data, data, batch);
         return Result(data, shape, ShouldRecord(columns) ? new FoldNode(columns, geometry) : null);
     }
 }

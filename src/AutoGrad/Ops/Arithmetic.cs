@@ -110,13 +110,13 @@ public sealed partial class Variable<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         shape = Broadcasting.Shapes(x._shape, y._shape, operation);
-        var data = new T[shape.ElementCount];
-        Kernels<T>.Binary<TKernel>(x._data, x._shape, y._data, y._shape, data, shape);
+        var data = NewBuffer(shape.ElementCount);
+        Kernels<T>.Binary<TKernel>(x.Data, x._shape, y.Data, y._shape, data, shape);
         return data;
     }
 
     /// <summary>A scalar as a one-element constant, for the operator overloads that take a <typeparamref name="T"/>.</summary>
-    private static Variable<T> Scalar(T value) => new([value], Shape.Scalar, requiresGrad: false);
+    private static Variable<T> Scalar(T value) => Result(ScalarBuffer(value), Shape.Scalar, node: null);
 
     /// <summary>x·y with broadcasting, except that a zero factor gives zero even against ∞ or NaN (see the table above).</summary>
     internal static Variable<T> ChainMultiply(Variable<T> x, Variable<T> y)
@@ -129,8 +129,8 @@ public sealed partial class Variable<T>
     /// <returns>A new variable.</returns>
     public Variable<T> Negate()
     {
-        var data = new T[_data.Length];
-        TensorPrimitives.Negate(_data, data);
+        var data = NewBuffer(Data.Length);
+        TensorPrimitives.Negate(Data, data);
         return Result(data, _shape, ShouldRecord(this) ? new NegateNode(this) : null);
     }
 

@@ -49,7 +49,7 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "CumSum");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = (T[])_data.Clone();
+        var data = (T[])Data.Clone();
         for (var o = 0; o < outer; o++)
         {
             var block = data.AsSpan(o * n * inner, n * inner);
@@ -82,8 +82,8 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "Flip");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = new T[_data.Length];
-        var source = _data.AsSpan();
+        var data = NewZeroedBuffer(Data.Length);
+        var source = Data.AsSpan();
         for (var o = 0; o < outer; o++)
         {
             for (var k = 0; k < n; k++)
@@ -101,7 +101,7 @@ public sealed partial class Variable<T>
     /// Exact with zeros: with one zero the gradient at the zero is the product of the other elements and 0 elsewhere;
     /// second and higher derivatives are exact too (computed as products, never as <c>result / x</c>).
     /// </remarks>
-    public Variable<T> Prod() => Reshape(_data.Length).Prod(0);
+    public Variable<T> Prod() => Reshape(Data.Length).Prod(0);
 
     /// <summary>The product along one axis (1 where the axis is empty).</summary>
     /// <param name="axis">The axis to reduce; negative counts from the end.</param>
@@ -199,12 +199,12 @@ public sealed partial class Variable<T>
 
     private int ArgExtremum(bool max)
     {
-        if (_data.Length == 0)
+        if (Data.Length == 0)
         {
             throw new InvalidOperationException($"{(max ? "ArgMax" : "ArgMin")}: the variable (shape {_shape}) is empty, so it has no {(max ? "largest" : "smallest")} element. Reduce along a non-empty axis instead.");
         }
 
-        return ArgExtremumRow(_data, 0, 1, _data.Length, max);
+        return ArgExtremumRow(Data, 0, 1, Data.Length, max);
     }
 
     private Indices ArgExtremum(int axis, bool keepDims, bool max)
@@ -222,7 +222,7 @@ public sealed partial class Variable<T>
         {
             for (var i = 0; i < inner; i++)
             {
-                positions[(o * inner) + i] = ArgExtremumRow(_data, (o * n * inner) + i, inner, n, max);
+                positions[(o * inner) + i] = ArgExtremumRow(Data, (o * n * inner) + i, inner, n, max);
             }
         }
 

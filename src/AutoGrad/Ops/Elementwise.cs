@@ -45,21 +45,21 @@ public sealed partial class Variable<T>
     /// <summary>Applies an elementwise function and records it.</summary>
     internal Variable<T> Apply(ElementwiseFunction function)
     {
-        var data = new T[_data.Length];
-        function.Forward(_data, data);
+        var data = NewBuffer(Data.Length);
+        function.Forward(Data, data);
         return Result(data, _shape, ShouldRecord(this) ? new ElementwiseNode(function, this) : null);
     }
 
     /// <summary>A constant (not recorded) of this variable's shape with <paramref name="f"/> applied to each value.</summary>
     internal Variable<T> Map(Func<T, T> f)
     {
-        var data = new T[_data.Length];
+        var data = NewBuffer(Data.Length);
         for (var i = 0; i < data.Length; i++)
         {
-            data[i] = f(_data[i]);
+            data[i] = f(Data[i]);
         }
 
-        return new Variable<T>(data, _shape, requiresGrad: false);
+        return Result(data, _shape, node: null);
     }
 
     private static T Const(double value) => T.CreateChecked(value);
@@ -218,7 +218,7 @@ public sealed partial class Variable<T>
         public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Pow(x, exponent, y);
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) =>
-            T.IsZero(exponent) ? new Variable<T>(new T[x.Length], x._shape, requiresGrad: false) : x.Pow(exponent - T.One) * exponent;
+            T.IsZero(exponent) ? Result(NewZeroedBuffer(x.Length), x._shape, node: null) : x.Pow(exponent - T.One) * exponent;
     }
 
     private sealed class ExpFunction : ElementwiseFunction

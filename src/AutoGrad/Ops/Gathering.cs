@@ -101,9 +101,9 @@ public sealed partial class Variable<T>
 
     private static Variable<T> IndexSelectWith(Variable<T> x, IndexSelectPlan plan)
     {
-        var data = new T[plan.Result.ElementCount];
+        var data = NewZeroedBuffer(plan.Result.ElementCount);
         int n = plan.N, inner = plan.Inner, m = plan.Positions.Length;
-        var source = x._data.AsSpan();
+        var source = x.Data.AsSpan();
         for (var o = 0; o < plan.Outer; o++)
         {
             for (var j = 0; j < m; j++)
@@ -118,9 +118,9 @@ public sealed partial class Variable<T>
     /// <summary>Zeros of the plan's source shape with each slice of <paramref name="source"/> added at its position.</summary>
     private static Variable<T> IndexAddInto(Variable<T> source, IndexSelectPlan plan)
     {
-        var data = new T[plan.Source.ElementCount];
+        var data = NewZeroedBuffer(plan.Source.ElementCount);
         int n = plan.N, inner = plan.Inner, m = plan.Positions.Length;
-        var values = source._data.AsSpan();
+        var values = source.Data.AsSpan();
         for (var o = 0; o < plan.Outer; o++)
         {
             for (var j = 0; j < m; j++)
@@ -279,10 +279,10 @@ public sealed partial class Variable<T>
 
     private static Variable<T> GatherWith(Variable<T> x, GatherPlan plan)
     {
-        var data = new T[plan.Offsets.Length];
+        var data = NewZeroedBuffer(plan.Offsets.Length);
         for (var k = 0; k < data.Length; k++)
         {
-            data[k] = x._data[plan.Offsets[k]];
+            data[k] = x.Data[plan.Offsets[k]];
         }
 
         return Result(data, plan.Result, ShouldRecord(x) ? new GatherNode(x, plan) : null);
@@ -291,10 +291,10 @@ public sealed partial class Variable<T>
     /// <summary>Zeros of the plan's source shape with every element of <paramref name="source"/> added at its offset.</summary>
     private static Variable<T> ScatterAddInto(Variable<T> source, GatherPlan plan)
     {
-        var data = new T[plan.Source.ElementCount];
+        var data = NewZeroedBuffer(plan.Source.ElementCount);
         for (var k = 0; k < plan.Offsets.Length; k++)
         {
-            data[plan.Offsets[k]] += source._data[k];
+            data[plan.Offsets[k]] += source.Data[k];
         }
 
         return Result(data, plan.Source, ShouldRecord(source) ? new ScatterAddIntoNode(source, plan) : null);
@@ -318,9 +318,9 @@ public sealed partial class Variable<T>
         var shape = Broadcasting.Shapes(_shape, mask._shape, "MaskedSelect");
         var m = mask.Detach().BroadcastTo(shape);
         var positions = new List<int>();
-        for (var k = 0; k < m._data.Length; k++)
+        for (var k = 0; k < m.Data.Length; k++)
         {
-            if (!T.IsZero(m._data[k]))
+            if (!T.IsZero(m.Data[k]))
             {
                 positions.Add(k);
             }
@@ -353,7 +353,7 @@ public static partial class Variable
         }
 
         var values = index.Values;
-        var data = new T[checked(values.Length * classes)];
+        var data = Variable<T>.NewZeroedBuffer(checked(values.Length * classes));
         for (var k = 0; k < values.Length; k++)
         {
             var v = values[k];
@@ -365,6 +365,6 @@ public static partial class Variable
             data[(k * classes) + v] = T.One;
         }
 
-        return new Variable<T>(data, new Shape([.. index.Shape, classes]), requiresGrad: false);
+        return Variable<T>.Result(data, new Shape([.. index.Shape, classes]), node: null);
     }
 }

@@ -149,15 +149,15 @@ public sealed partial class Variable<T>
 
     private static Variable<T> Gather(Variable<T> x, SliceView view)
     {
-        var data = new T[view.Result.ElementCount];
-        Kernels<T>.Strided(x._data, data, view.Offset, view.Dims, view.Strides, scatter: false);
+        var data = NewZeroedBuffer(view.Result.ElementCount);
+        Kernels<T>.Strided(x.Data, data, view.Offset, view.Dims, view.Strides, scatter: false);
         return Result(data, view.Result, ShouldRecord(x) ? new SliceNode(x, view) : null);
     }
 
     private static Variable<T> Scatter(Variable<T> grad, SliceView view)
     {
-        var data = new T[view.Source.ElementCount];
-        Kernels<T>.Strided(data, grad._data, view.Offset, view.Dims, view.Strides, scatter: true);
+        var data = NewZeroedBuffer(view.Source.ElementCount);
+        Kernels<T>.Strided(data, grad.Data, view.Offset, view.Dims, view.Strides, scatter: true);
         return Result(data, view.Source, ShouldRecord(grad) ? new ScatterNode(grad, view) : null);
     }
 }

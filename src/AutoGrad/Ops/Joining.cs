@@ -101,14 +101,14 @@ public sealed partial class Variable<T>
         dims[a] = total;
         var shape = new Shape(dims);
         var (outer, _, inner) = Kernels<T>.Split(shape, a);
-        var data = new T[shape.ElementCount];
+        var data = NewZeroedBuffer(shape.ElementCount);
         var offset = 0;
         foreach (var x in inputs)
         {
             var chunk = x._shape[a] * inner;
             for (var o = 0; o < outer; o++)
             {
-                x._data.AsSpan(o * chunk, chunk).CopyTo(data.AsSpan((o * total * inner) + offset, chunk));
+                x.Data.AsSpan(o * chunk, chunk).CopyTo(data.AsSpan((o * total * inner) + offset, chunk));
             }
 
             offset += chunk;
@@ -267,9 +267,9 @@ public sealed partial class Variable<T>
             offset += padding[2 * k] * strides[Rank - 1 - k];
         }
 
-        var data = new T[shape.ElementCount];
+        var data = NewZeroedBuffer(shape.ElementCount);
         data.AsSpan().Fill(value);
-        Kernels<T>.Strided(data, _data, offset, _shape.Dimensions, strides, scatter: true);
+        Kernels<T>.Strided(data, Data, offset, _shape.Dimensions, strides, scatter: true);
         return Result(data, shape, ShouldRecord(this) ? new PadNode(this, interior) : null);
     }
 }

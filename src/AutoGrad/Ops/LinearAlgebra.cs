@@ -117,8 +117,8 @@ public sealed partial class Variable<T>
         }
 
         var shape = batch.Rank == 0 ? new Shape(m, n) : new Shape([.. batch, m, n]);
-        var data = new T[shape.ElementCount];
-        MatMulKernel<T>.Multiply(a._data, aBatch, b._data, bBatch, data, batch, m, k, n, transposeA, transposeB);
+        var data = NewBuffer(shape.ElementCount);
+        MatMulKernel<T>.Multiply(a.Data, aBatch, b.Data, bBatch, data, batch, m, k, n, transposeA, transposeB);
         return Result(data, shape, ShouldRecord(a, b) ? new MatMulNode(a, b, transposeA, transposeB) : null);
     }
 
@@ -179,8 +179,8 @@ public sealed partial class Variable<T>
         }
 
         var shape = new Shape(dims);
-        var data = new T[_data.Length];
-        Kernels<T>.Strided(_data, data, 0, dims, viewStrides, scatter: false);
+        var data = NewZeroedBuffer(Data.Length);
+        Kernels<T>.Strided(Data, data, 0, dims, viewStrides, scatter: false);
         return Result(data, shape, ShouldRecord(this) ? new PermuteNode(this, inverse) : null);
     }
 

@@ -85,7 +85,7 @@ public sealed partial class Variable<T>
             throw new ArgumentOutOfRangeException(nameof(p), $"Norm: the order p must be at least 1 or +∞; got p = {p} for a variable of shape {_shape} ({what}).");
         }
 
-        var n = axis < 0 ? _data.Length : _shape[axis];
+        var n = axis < 0 ? Data.Length : _shape[axis];
         if (double.IsPositiveInfinity(p))
         {
             if (n == 0 && (axis < 0 || ReducedShape(_shape, axis, keepDims).ElementCount > 0))
@@ -116,12 +116,12 @@ public sealed partial class Variable<T>
         }
 
         var order = T.CreateChecked(p);
-        var data = new T[outer * inner];
+        var data = NewZeroedBuffer(outer * inner);
         for (var o = 0; o < outer; o++)
         {
             for (var i = 0; i < inner; i++)
             {
-                data[(o * inner) + i] = ScaledNorm(_data, (o * n * inner) + i, n, inner, order);
+                data[(o * inner) + i] = ScaledNorm(Data, (o * n * inner) + i, n, inner, order);
             }
         }
 

@@ -90,7 +90,7 @@ public sealed partial class Variable<T>
     /// <returns>A scalar variable.</returns>
     public Variable<T> Sum()
     {
-        var data = new T[] { TensorPrimitives.Sum<T>(_data) };
+        var data = ScalarBuffer(TensorPrimitives.Sum<T>(Data));
         return Result(data, Shape.Scalar, ShouldRecord(this) ? new SumNode(this, -1, false) : null);
     }
 
@@ -103,8 +103,8 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "Sum");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = new T[outer * inner];
-        Kernels<T>.SumAxis(_data, data, outer, n, inner);
+        var data = NewBuffer(outer * inner);
+        Kernels<T>.SumAxis(Data, data, outer, n, inner);
         return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new SumNode(this, a, keepDims) : null);
     }
 
@@ -112,7 +112,7 @@ public sealed partial class Variable<T>
     /// <returns>A scalar variable.</returns>
     public Variable<T> Mean()
     {
-        var data = new T[] { TensorPrimitives.Sum<T>(_data) / T.CreateChecked(_data.Length) };
+        var data = ScalarBuffer(TensorPrimitives.Sum<T>(Data) / T.CreateChecked(Data.Length));
         return Result(data, Shape.Scalar, ShouldRecord(this) ? new MeanNode(this, -1, false) : null);
     }
 
@@ -125,8 +125,8 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "Mean");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = new T[outer * inner];
-        Kernels<T>.SumAxis(_data, data, outer, n, inner);
+        var data = NewBuffer(outer * inner);
+        Kernels<T>.SumAxis(Data, data, outer, n, inner);
         TensorPrimitives.Divide(data, T.CreateChecked(n), data);
         return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new MeanNode(this, a, keepDims) : null);
     }
@@ -159,12 +159,12 @@ public sealed partial class Variable<T>
 
     private Variable<T> Extremum(bool max)
     {
-        if (_data.Length == 0)
+        if (Data.Length == 0)
         {
             throw new InvalidOperationException($"{(max ? "Max" : "Min")}: the variable (shape {_shape}) is empty, so it has no {(max ? "largest" : "smallest")} element.");
         }
 
-        var data = new T[] { max ? TensorPrimitives.Max<T>(_data) : TensorPrimitives.Min<T>(_data) };
+        var data = ScalarBuffer(max ? TensorPrimitives.Max<T>(Data) : TensorPrimitives.Min<T>(Data));
         return Result(data, Shape.Scalar, ShouldRecord(this) ? new ExtremumNode(this, -1, false, max) : null);
     }
 
@@ -178,14 +178,14 @@ public sealed partial class Variable<T>
             throw new InvalidOperationException($"{name}: axis {axis} of shape {_shape} has size 0, so there is nothing to reduce.");
         }
 
-        var data = new T[outer * inner];
-        Kernels<T>.ExtremumAxis(_data, data, outer, n, inner, max);
+        var data = NewZeroedBuffer(outer * inner);
+        Kernels<T>.ExtremumAxis(Data, data, outer, n, inner, max);
         return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new ExtremumNode(this, a, keepDims, max) : null);
     }
 
     /// <summary>log Σ exp(x) over all elements, computed stably by factoring out the maximum.</summary>
     /// <returns>A scalar variable.</returns>
-    public Variable<T> LogSumExp() => Reshape([_data.Length]).LogSumExp(0);
+    public Variable<T> LogSumExp() => Reshape([Data.Length]).LogSumExp(0);
 
     /// <summary>log Σ exp(x) along one axis, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
     /// <param name="axis">The axis to reduce; negative counts from the end.</param>
@@ -196,7 +196,7 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "LogSumExp");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = new T[outer * inner];
+        var data = NewZeroedBuffer(outer * inner);
         var row = new T[n];
         for (var o = 0; o < outer; o++)
         {
@@ -204,7 +204,7 @@ public sealed partial class Variable<T>
             {
                 for (var k = 0; k < n; k++)
                 {
-                    row[k] = _data[(((o * n) + k) * inner) + i];
+                    row[k] = Data[(((o * n) + k) * inner) + i];
                 }
 
                 data[(o * inner) + i] = LogSumExpRow(row);

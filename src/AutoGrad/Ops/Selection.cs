@@ -58,7 +58,7 @@ public sealed partial class Variable<T>
     internal static Variable<T> Combine(Variable<T> x, Variable<T> y, Func<T, T, T> f, string operation)
     {
         var shape = Broadcasting.Shapes(x._shape, y._shape, operation);
-        var data = new T[shape.ElementCount];
+        var data = NewZeroedBuffer(shape.ElementCount);
         var plan = BroadcastPlan.Create(shape, shape, x._shape, y._shape);
         int sx = plan.InnerStrides[1], sy = plan.InnerStrides[2];
         for (var r = 0; r < plan.Rows; r++)
@@ -66,13 +66,13 @@ public sealed partial class Variable<T>
             int o = plan.Offset(0), ox = plan.Offset(1), oy = plan.Offset(2);
             for (var i = 0; i < plan.Inner; i++)
             {
-                data[o + i] = f(x._data[ox + (i * sx)], y._data[oy + (i * sy)]);
+                data[o + i] = f(x.Data[ox + (i * sx)], y.Data[oy + (i * sy)]);
             }
 
             plan.Next();
         }
 
-        return new Variable<T>(data, shape, requiresGrad: false);
+        return Result(data, shape, node: null);
     }
 
     /// <summary>Element-wise maximum with broadcasting; NaN propagates.</summary>
@@ -102,7 +102,7 @@ public sealed partial class Variable<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         var shape = Broadcasting.Shapes(condition._shape, x._shape, y._shape, "Where");
-        var data = new T[shape.ElementCount];
+        var data = NewZeroedBuffer(shape.ElementCount);
         var plan = BroadcastPlan.Create(shape, shape, condition._shape, x._shape, y._shape);
         int sc = plan.InnerStrides[1], sx = plan.InnerStrides[2], sy = plan.InnerStrides[3];
         for (var r = 0; r < plan.Rows; r++)
@@ -110,7 +110,7 @@ public sealed partial class Variable<T>
             int o = plan.Offset(0), oc = plan.Offset(1), ox = plan.Offset(2), oy = plan.Offset(3);
             for (var i = 0; i < plan.Inner; i++)
             {
-                data[o + i] = T.IsZero(condition._data[oc + (i * sc)]) ? y._data[oy + (i * sy)] : x._data[ox + (i * sx)];
+                data[o + i] = T.IsZero(condition.Data[oc + (i * sc)]) ? y.Data[oy + (i * sy)] : x.Data[ox + (i * sx)];
             }
 
             plan.Next();

@@ -64,12 +64,12 @@ public sealed partial class Variable<T>
 
         if (inferred >= 0)
         {
-            if (known == 0 || _data.Length % known != 0)
+            if (known == 0 || Data.Length % known != 0)
             {
-                throw new ArgumentException($"Reshape: cannot infer the -1 in [{string.Join(", ", shape)}] for a variable of shape {_shape} ({_data.Length} elements).", nameof(shape));
+                throw new ArgumentException($"Reshape: cannot infer the -1 in [{string.Join(", ", shape)}] for a variable of shape {_shape} ({Data.Length} elements).", nameof(shape));
             }
 
-            dims[inferred] = (int)(_data.Length / known);
+            dims[inferred] = (int)(Data.Length / known);
         }
 
         return Reshape(new Shape(dims));
@@ -81,9 +81,9 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The element counts differ.</exception>
     public Variable<T> Reshape(Shape shape)
     {
-        if (shape.ElementCount != _data.Length)
+        if (shape.ElementCount != Data.Length)
         {
-            throw new ArgumentException($"Reshape: a variable of shape {_shape} ({_data.Length} elements) cannot be reshaped to {shape} ({shape.ElementCount} elements).", nameof(shape));
+            throw new ArgumentException($"Reshape: a variable of shape {_shape} ({Data.Length} elements) cannot be reshaped to {shape} ({shape.ElementCount} elements).", nameof(shape));
         }
 
         if (shape == _shape)
@@ -91,7 +91,7 @@ public sealed partial class Variable<T>
             return this;
         }
 
-        return Result(_data, shape, ShouldRecord(this) ? new ReshapeNode(this) : null);
+        return Result(Data, shape, ShouldRecord(this) ? new ReshapeNode(this) : null);
     }
 
     /// <summary>Repeats the values along broadcast dimensions to fill <paramref name="shape"/> (NumPy's broadcast_to, PyTorch's expand).</summary>
@@ -110,8 +110,8 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"BroadcastTo: shape {_shape} cannot be broadcast to {shape} (aligned at the last axis, each dimension must match or be 1).", nameof(shape));
         }
 
-        var data = new T[shape.ElementCount];
-        Kernels<T>.BroadcastTo(_data, _shape, data, shape);
+        var data = NewZeroedBuffer(shape.ElementCount);
+        Kernels<T>.BroadcastTo(Data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new BroadcastToNode(this) : null);
     }
 
@@ -131,8 +131,8 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"SumTo: shape {shape} does not broadcast to {_shape}, so {_shape} cannot be summed back to it.", nameof(shape));
         }
 
-        var data = new T[shape.ElementCount];
-        Kernels<T>.SumTo(_data, _shape, data, shape);
+        var data = NewZeroedBuffer(shape.ElementCount);
+        Kernels<T>.SumTo(Data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new SumToNode(this) : null);
     }
 

@@ -63,10 +63,10 @@ public sealed partial class Variable<T>
     private Variable<T> MaxAlong(int axis)
     {
         var (outer, n, inner) = Kernels<T>.Split(_shape, axis);
-        var data = new T[outer * inner];
+        var data = NewZeroedBuffer(outer * inner);
         if (n > 0)
         {
-            Kernels<T>.ExtremumAxis(_data, data, outer, n, inner, max: true);
+            Kernels<T>.ExtremumAxis(Data, data, outer, n, inner, max: true);
             for (var i = 0; i < data.Length; i++)
             {
                 if (!T.IsFinite(data[i]))
@@ -76,6 +76,6 @@ public sealed partial class Variable<T>
             }
         }
 
-        return new Variable<T>(data, KeptShape(_shape, axis), requiresGrad: false);
+        return Result(data, KeptShape(_shape, axis), node: null);
     }
 }
