@@ -2,7 +2,14 @@ namespace AutoGrad;
 
 public sealed partial class Variable<T>
 {
+    private static readonly Comparison<Node> s_decreasingSequence = static (a, b) => b.Sequence.CompareTo(a.Sequence);
+
     private static long s_passStamp;
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+    [ThreadStatic]
+    private static PassWork? t_work;
+#pragma warning restore IDE1006
 
     /// <summary>Test hook: called with each node as the backward pass processes it (per thread).</summary>
     [ThreadStatic]
@@ -32,7 +39,7 @@ public sealed partial class Variable<T>
                 $"Backward: the variable has shape {_shape} ({Data.Length} elements), but Backward() without a seed is defined only for one-element variables. Reduce it to a scalar (Sum(), Mean()) or pass a seed of shape {_shape}: Backward(seed).");
         }
 
-        Run(this, new Variable<T>([T.One], _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
+        Run(this, Result(ScalarBuffer(T.One), _shape, node: null), retainGraph, createGraph, targets: null);
     }
 
     /// <summary>
@@ -90,7 +97,7 @@ public sealed partial class Variable<T>
                     $"Gradients: the output has shape {output._shape} ({output.Data.Length} elements); pass a seed of that shape, or reduce the output to a scalar first.");
             }
 
-            seed = new Variable<T>([T.One], output._shape, requiresGrad: false);
+            seed = Result(ScalarBuffer(T.One), output._shape, node: null);
         }
         else
         {
@@ -141,9 +148,30 @@ public sealed partial class Variable<T>
             return;
         }
 
-        var nodes = Collect(root._node);
-        root._node.PendingGradient = seed;
-        var slots = new Variable<T>?[4];
+        var work = t_work ?? new PassWork();
+        t_work = null;
+        try
+        {
+            RunNodes(root._node, seed, retainGraph, createGraph, targets, work);
+        }
+        finally
+        {
+            work.Clear();
+            t_work = work;
+        }
+    }
+
+    private static void RunNodes(
+        Node rootNode,
+        Variable<T> seed,
+        bool retainGraph,
+        bool createGraph,
+        (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
+        PassWork work)
+    {
+        var nodes = Collect(rootNode, work);
+        rootNode.PendingGradient = seed;
+        var slots = work.Slots;
         foreach (var node in nodes)
         {
             var grad = node.PendingGradient;
@@ -160,10 +188,10 @@ public sealed partial class Variable<T>
                 t.Captured[index] = grad;
             }
 
-            var inputs = node.Inputs!;
+            var inputs = node.Inputs;
             if (slots.Length < inputs.Length)
             {
-                slots = new Variable<T>?[inputs.Length];
+                slots = work.Slots = new Variable<T>?[inputs.Length];
             }
 
             var inputGrads = slots.AsSpan(0, inputs.Length);
@@ -216,17 +244,17 @@ public sealed partial class Variable<T>
     }
 
     /// <summary>The nodes reachable from <paramref name="start"/>, ordered by decreasing sequence number.</summary>
-    private static List<Node> Collect(Node start)
+    private static List<Node> Collect(Node start, PassWork work)
     {
         var stamp = Interlocked.Increment(ref s_passStamp);
-        var nodes = new List<Node>();
-        var stack = new Stack<Node>();
+        var nodes = work.Nodes;
+        var stack = work.Stack;
         Visit(start, stamp, stack);
         while (stack.Count > 0)
         {
             var node = stack.Pop();
             nodes.Add(node);
-            foreach (var input in node.Inputs!)
+            foreach (var input in node.Inputs)
             {
                 if (input._node is { } n && n.VisitStamp != stamp && input._requiresGrad)
                 {
@@ -235,13 +263,33 @@ public sealed partial class Variable<T>
             }
         }
 
-        nodes.Sort(static (a, b) => b.Sequence.CompareTo(a.Sequence));
+        nodes.Sort(s_decreasingSequence);
         return nodes;
+    }
+
+    /// <summary>
+    /// The scratch collections of a backward pass, kept per thread between passes so a training step's backward
+    /// allocates none. A pass running inside another on the same thread (a hook that calls Backward) takes fresh ones.
+    /// </summary>
+    private sealed class PassWork
+    {
+        public List<Node> Nodes { get; } = [];
+
+        public Stack<Node> Stack { get; } = new();
+
+        public Variable<T>?[] Slots { get; set; } = new Variable<T>?[4];
+
+        public void Clear()
+        {
+            Nodes.Clear();
+            Stack.Clear();
+            Array.Clear(Slots);
+        }
     }
 
     private static void Visit(Node node, long stamp, Stack<Node> stack)
     {
-        if (node.Inputs is null)
+        if (node.IsReleased)
         {
             throw new InvalidOperationException(
                 $"Backward: the graph through '{node.Name}' (result shape {node.Result._shape}) was already released by an earlier backward pass, which frees intermediate values. Pass retainGraph: true to the earlier Backward() call if you need to differentiate through the same graph twice, or recompute the forward pass.");

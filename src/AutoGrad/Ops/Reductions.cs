@@ -16,7 +16,7 @@ public sealed partial class Variable<T>
         public override string Name => "Sum";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) =>
-            inputGrads[0] = Restore(grad, Inputs![0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
+            inputGrads[0] = Restore(grad, Inputs[0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
     }
 
     private sealed class MeanNode(Variable<T> x, int axis, bool keepDims) : Node([x])
@@ -25,7 +25,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var n = axis < 0 ? x.Length : x._shape[axis];
             inputGrads[0] = (Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n)).BroadcastTo(x._shape);
         }
@@ -37,7 +37,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var mask = x.ElementsEqual(Restore(Result.Detach(), x._shape, axis, keepDims));
             var count = axis < 0 ? mask.Sum() : mask.Sum(axis, keepDims: true);
             inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), mask / count);
@@ -50,7 +50,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var softmax = (x - Restore(Result, x._shape, axis, keepDims)).Exp();
             inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), softmax);
         }
@@ -69,9 +69,10 @@ public sealed partial class Variable<T>
 
     private static Shape KeptShape(Shape shape, int axis)
     {
-        var dims = shape.ToArray();
+        Span<int> dims = stackalloc int[shape.Rank];
+        shape.Dimensions.CopyTo(dims);
         dims[axis] = 1;
-        return new Shape(dims);
+        return Shape.Recent(dims);
     }
 
     private static Shape ReducedShape(Shape shape, int axis, bool keepDims)
@@ -81,9 +82,10 @@ public sealed partial class Variable<T>
             return KeptShape(shape, axis);
         }
 
-        var dims = new List<int>(shape.ToArray());
-        dims.RemoveAt(axis);
-        return new Shape(dims.ToArray());
+        Span<int> dims = stackalloc int[shape.Rank - 1];
+        shape.Dimensions[..axis].CopyTo(dims);
+        shape.Dimensions[(axis + 1)..].CopyTo(dims[axis..]);
+        return Shape.Recent(dims);
     }
 
     /// <summary>The sum of all elements, as a scalar (0 for an empty variable).</summary>
