@@ -66,7 +66,7 @@ public sealed partial class Variable<T>
             }
 
             var row = values.AsSpan(r * classes, classes);
-            total += LogSumExpRow(row, scratch) - row[targets[r]];
+            total += ShiftedLogSumExpRow(row, scratch) - row[targets[r]];
             counted++;
         }
 
@@ -76,7 +76,7 @@ public sealed partial class Variable<T>
     }
 
     /// <summary>log Σ exp(row), shifted by the row's maximum (0 when the maximum is not finite, as LogSoftmax does).</summary>
-    private static T LogSumExpRow(ReadOnlySpan<T> row, Span<T> scratch)
+    private static T ShiftedLogSumExpRow(ReadOnlySpan<T> row, Span<T> scratch)
     {
         var max = TensorPrimitives.Max(row);
         if (!T.IsFinite(max))

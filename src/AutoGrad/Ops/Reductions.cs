@@ -198,25 +198,57 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "LogSumExp");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = NewZeroedBuffer(outer * inner);
-        var row = new T[n];
-        for (var o = 0; o < outer; o++)
+        var data = NewBuffer(outer * inner);
+        var source = Data;
+        if (inner == 1)
         {
-            for (var i = 0; i < inner; i++)
+            // Contiguous rows: max, then exp(row − max) into one scratch row and its sum.
+            var row = NewBuffer(n);
+            for (var o = 0; o < outer; o++)
             {
-                for (var k = 0; k < n; k++)
+                data[o] = LogSumExpRow(source.AsSpan(o * n, n), row);
+            }
+        }
+        else if (n == 0)
+        {
+            data.AsSpan().Fill(T.NegativeInfinity);
+        }
+        else
+        {
+            // Strided axis: the maxima of all columns at once, then exp(x − max) row by row, accumulated with vector
+            // operations over the contiguous inner extent.
+            Kernels<T>.ExtremumAxis(source, data, outer, n, inner, max: true);
+            var shift = NewBuffer(inner);
+            var term = NewBuffer(inner);
+            var sum = NewBuffer(inner);
+            for (var o = 0; o < outer; o++)
+            {
+                var m = data.AsSpan(o * inner, inner);
+                for (var i = 0; i < inner; i++)
                 {
-                    row[k] = Data[(((o * n) + k) * inner) + i];
+                    shift[i] = T.IsFinite(m[i]) ? m[i] : T.Zero;
                 }
 
-                data[(o * inner) + i] = LogSumExpRow(row);
+                sum.AsSpan().Clear();
+                for (var k = 0; k < n; k++)
+                {
+                    TensorPrimitives.Subtract(source.AsSpan(((o * n) + k) * inner, inner), shift, term);
+                    TensorPrimitives.Exp<T>(term, term);
+                    TensorPrimitives.Add<T>(sum, term, sum);
+                }
+
+                for (var i = 0; i < inner; i++)
+                {
+                    // All −∞ gives −∞, any +∞ gives +∞, NaN propagates: the maximum itself, as in LogSumExpRow.
+                    m[i] = T.IsFinite(m[i]) ? m[i] + T.Log(sum[i]) : m[i];
+                }
             }
         }
 
         return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new LogSumExpNode(this, a, keepDims) : null);
     }
 
-    private static T LogSumExpRow(Span<T> row)
+    private static T LogSumExpRow(ReadOnlySpan<T> row, Span<T> scratch)
     {
         if (row.IsEmpty)
         {
@@ -230,8 +262,8 @@ public sealed partial class Variable<T>
             return m;
         }
 
-        TensorPrimitives.Subtract(row, m, row);
-        TensorPrimitives.Exp(row, row);
-        return m + T.Log(TensorPrimitives.Sum<T>(row));
+        TensorPrimitives.Subtract(row, m, scratch);
+        TensorPrimitives.Exp<T>(scratch, scratch);
+        return m + T.Log(TensorPrimitives.Sum<T>(scratch));
     }
 }
