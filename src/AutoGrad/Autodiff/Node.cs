@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace AutoGrad;
@@ -118,7 +119,45 @@ public sealed partial class Variable<T>
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
+            if (!GradMode.IsEnabled && function.HasRawDerivative && grad._shape == x._shape)
+            {
+                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad.Data), x._shape, node: null);
+                return;
+            }
+
             inputGrads[0] = ChainMultiply(grad, function.Derivative(x, Result));
+        }
+
+        /// <summary>
+        /// grad ⊙ f′ without building f′ as a variable (no graph is being recorded): block by block, f′ goes into the
+        /// result buffer and is multiplied by the gradient in place while the block is still in cache, so memory sees
+        /// x, the forward result and the gradient read once and the input gradient written once.
+        /// </summary>
+        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, T[] grad)
+        {
+            const int Block = 4096;
+            var destination = NewBuffer(x.Length);
+            for (var start = 0; start < x.Length; start += Block)
+            {
+                var length = Math.Min(Block, x.Length - start);
+                var d = destination.AsSpan(start, length);
+                function.RawDerivative(x.AsSpan(start, length), result.AsSpan(start, length), d);
+                var g = grad.AsSpan(start, length);
+                if (TensorPrimitives.IsFiniteAll<T>(g) && TensorPrimitives.IsFiniteAll<T>(d))
+                {
+                    TensorPrimitives.Multiply(g, d, d);
+                }
+                else
+                {
+                    // The chain-rule product: a zero factor gives zero even against ∞ or NaN.
+                    for (var i = 0; i < d.Length; i++)
+                    {
+                        d[i] = T.IsZero(g[i]) || T.IsZero(d[i]) ? T.Zero : g[i] * d[i];
+                    }
+                }
+            }
+
+            return destination;
         }
     }
 }

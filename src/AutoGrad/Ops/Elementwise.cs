@@ -40,6 +40,16 @@ public sealed partial class Variable<T>
 
         /// <summary>f′ at each element, given the input and the forward result, as a variable of the input's shape.</summary>
         public abstract Variable<T> Derivative(Variable<T> x, Variable<T> result);
+
+        /// <summary>Whether <see cref="RawDerivative"/> computes f′ directly (the fast path when no graph is built).</summary>
+        public virtual bool HasRawDerivative => false;
+
+        /// <summary>
+        /// f′ into <paramref name="destination"/> from the input and result values, the same values
+        /// <see cref="Derivative"/> gives (a test pins each against it).
+        /// </summary>
+        public virtual void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination) =>
+            throw new NotSupportedException($"{Name} has no raw derivative.");
     }
 
     /// <summary>Applies an elementwise function and records it.</summary>
@@ -187,6 +197,11 @@ public sealed partial class Variable<T>
         public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Multiply(x, x, y);
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) => x * Const(2);
+
+        public override bool HasRawDerivative => true;
+
+        public override void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination) =>
+            TensorPrimitives.Multiply(x, Const(2), destination);
     }
 
     private sealed class SqrtFunction : ElementwiseFunction
@@ -230,6 +245,11 @@ public sealed partial class Variable<T>
         public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Exp(x, y);
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) => result;
+
+        public override bool HasRawDerivative => true;
+
+        public override void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination) =>
+            result.CopyTo(destination);
     }
 
     private sealed class LogFunction : ElementwiseFunction
@@ -297,6 +317,14 @@ public sealed partial class Variable<T>
         public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Tanh(x, y);
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) => T.One - result.Square();
+
+        public override bool HasRawDerivative => true;
+
+        public override void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination)
+        {
+            TensorPrimitives.Multiply(result, result, destination);
+            TensorPrimitives.Subtract(T.One, destination, destination);
+        }
     }
 
     private sealed class SigmoidFunction : ElementwiseFunction
@@ -308,6 +336,14 @@ public sealed partial class Variable<T>
         public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Sigmoid(x, y);
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) => result * (T.One - result);
+
+        public override bool HasRawDerivative => true;
+
+        public override void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination)
+        {
+            TensorPrimitives.Subtract(T.One, result, destination);
+            TensorPrimitives.Multiply(result, destination, destination);
+        }
     }
 
     private sealed class ReluFunction : ElementwiseFunction
@@ -318,14 +354,21 @@ public sealed partial class Variable<T>
 
         public override void Forward(ReadOnlySpan<T> x, Span<T> y)
         {
-            for (var i = 0; i < x.Length; i++)
-            {
-                // x > 0 ? x : 0 keeps NaN as NaN (TensorPrimitives.Max(x, 0) would too, but this is explicit).
-                y[i] = x[i] > T.Zero ? x[i] : T.IsNaN(x[i]) ? x[i] : T.Zero;
-            }
+            // max(x, +0): NaN stays NaN and −0 becomes +0 (IEEE 754 maximum), as x > 0 ? x : 0 with NaN kept.
+            TensorPrimitives.Max(x, T.Zero, y);
         }
 
         public override Variable<T> Derivative(Variable<T> x, Variable<T> result) => x.Map(static v => v > T.Zero ? T.One : T.Zero);
+
+        public override bool HasRawDerivative => true;
+
+        public override void RawDerivative(ReadOnlySpan<T> x, ReadOnlySpan<T> result, Span<T> destination)
+        {
+            for (var i = 0; i < x.Length; i++)
+            {
+                destination[i] = x[i] > T.Zero ? T.One : T.Zero;
+            }
+        }
     }
 
     private sealed class LeakyReluFunction(T slope) : ElementwiseFunction

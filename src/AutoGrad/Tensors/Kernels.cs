@@ -387,6 +387,11 @@ internal static class BinaryKernels
         public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         {
             TensorPrimitives.Multiply(x, y, destination);
+            if (!TensorPrimitives.IsNaNAny<T>(destination))
+            {
+                return;
+            }
+
             for (var i = 0; i < destination.Length; i++)
             {
                 if (T.IsNaN(destination[i]) && (T.IsZero(x[i]) || T.IsZero(y[i])))
