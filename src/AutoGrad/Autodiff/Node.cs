@@ -35,11 +35,24 @@ public sealed partial class Variable<T>
         private int _inputCount;
         private bool _released;
 
-        protected Node(params ReadOnlySpan<Variable<T>> inputs)
+        protected Node(params ReadOnlySpan<Variable<T>> inputs) => Initialize(inputs);
+
+        /// <summary>A node to be initialized later (a pooled node; see <see cref="NodePool{TNode}"/>).</summary>
+        protected Node()
+        {
+        }
+
+        /// <summary>Sets the inputs and takes the next sequence number: a new node, or a pooled one being reused.</summary>
+        protected void Initialize(ReadOnlySpan<Variable<T>> inputs)
         {
             _inputCount = inputs.Length;
+            _released = false;
+            Result = null!;
+            PendingGradient = null;
+            VisitStamp = 0;
             if (inputs.Length <= 2)
             {
+                _many = null;
                 inputs.CopyTo(_pair);
             }
             else
@@ -60,11 +73,19 @@ public sealed partial class Variable<T>
             t_lastSequence = sequence;
         }
 
+        /// <summary>
+        /// Called when the result of this node ends with a recycling <see cref="StepScope"/>: a poolable node drops its
+        /// references and returns to its pool. Most nodes are not pooled and do nothing.
+        /// </summary>
+        public virtual void Recycle()
+        {
+        }
+
         /// <summary>The op's name, used in error messages.</summary>
         public abstract string Name { get; }
 
         /// <summary>Position in recording order (larger = recorded later).</summary>
-        public long Sequence { get; }
+        public long Sequence { get; private set; }
 
         /// <summary>The variable this node produced; set once when it is created.</summary>
         public Variable<T> Result { get; set; } = null!;
@@ -111,14 +132,60 @@ public sealed partial class Variable<T>
         }
     }
 
-    /// <summary>A node whose single input's local derivative comes from an <see cref="ElementwiseFunction"/>.</summary>
-    private sealed class ElementwiseNode(ElementwiseFunction function, Variable<T> x) : Node([x])
+    /// <summary>
+    /// Per-thread free lists of the node types a training step creates every time. Results of a recycling
+    /// <see cref="StepScope"/> give their nodes back when the scope ends, and the next step's ops take them again, so
+    /// a steady-state step allocates no nodes. Nothing else can reach a node once its result has ended: its
+    /// downstream nodes belong to results of the same or an inner scope, which ended before or with it.
+    /// </summary>
+    private static class NodePool<TNode>
+        where TNode : Node, new()
     {
-        public override string Name => function.Name;
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+        [ThreadStatic]
+        private static Stack<TNode>? t_free;
+#pragma warning restore IDE1006
+
+        /// <summary>A free node, or a new one; the caller initializes it.</summary>
+        public static TNode Take() => t_free is { Count: > 0 } free ? free.Pop() : new TNode();
+
+        /// <summary>Gives a node back (after it dropped its references).</summary>
+        public static void Return(TNode node) => (t_free ??= new Stack<TNode>()).Push(node);
+    }
+
+    /// <summary>Drops a node's inputs and result so a pooled node keeps nothing alive.</summary>
+    private static void Clear(Node node)
+    {
+        node.Release();
+        node.Result = null!;
+    }
+
+    /// <summary>A node whose single input's local derivative comes from an <see cref="ElementwiseFunction"/>.</summary>
+    private sealed class ElementwiseNode : Node
+    {
+        private ElementwiseFunction _function = null!;
+
+        public override string Name => _function.Name;
+
+        public static ElementwiseNode Create(ElementwiseFunction function, Variable<T> x)
+        {
+            var node = NodePool<ElementwiseNode>.Take();
+            node._function = function;
+            node.Initialize([x]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            _function = null!;
+            NodePool<ElementwiseNode>.Return(this);
+        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
+            var function = _function;
             if (!GradMode.IsEnabled && function.HasRawDerivative && grad._shape == x._shape)
             {
                 inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad.Data), x._shape, node: null);

@@ -113,7 +113,7 @@ internal sealed class ScopeArena<T> : IScopeArena
         for (var i = _results.Count - 1; i >= mark.Results; i--)
         {
             var result = _results[i];
-            result.EndScope();
+            result.EndScope(scope.RecycleVariables);
             if (scope.RecycleVariables)
             {
                 _spareVariables.Push(result);

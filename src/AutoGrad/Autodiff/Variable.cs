@@ -325,9 +325,14 @@ public sealed partial class Variable<T> : IVariable
     }
 
     /// <summary>Marks this result of an ended <see cref="StepScope"/>: any later use throws.</summary>
-    internal void EndScope()
+    internal void EndScope(bool recycle)
     {
         _ended = true;
+        if (recycle)
+        {
+            _node?.Recycle();
+        }
+
         _node = null;
         _grad = null;
     }

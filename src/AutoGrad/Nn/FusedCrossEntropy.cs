@@ -9,13 +9,33 @@ namespace AutoGrad;
 // where d is the number of non-ignored samples for the Mean and 1 for the Sum.
 public sealed partial class Variable<T>
 {
-    private sealed class FusedCrossEntropyNode(Variable<T> x, int[] targets, int ignoreIndex, T divisor) : Node([x])
+    private sealed class FusedCrossEntropyNode : Node
     {
+        private int[] _targets = [];
+        private int _ignoreIndex;
+        private T _divisor = T.One;
+
         public override string Name => "CrossEntropy";
+
+        public static FusedCrossEntropyNode Create(Variable<T> x, int[] targets, int ignoreIndex, T divisor)
+        {
+            var node = NodePool<FusedCrossEntropyNode>.Take();
+            (node._targets, node._ignoreIndex, node._divisor) = (targets, ignoreIndex, divisor);
+            node.Initialize([x]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            _targets = [];
+            NodePool<FusedCrossEntropyNode>.Return(this);
+        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
+            var (targets, ignoreIndex, divisor) = (_targets, _ignoreIndex, _divisor);
             if (!GradMode.IsEnabled)
             {
                 // No graph is being built: one pass that writes (softmax − one-hot)·grad/d row by row.
@@ -72,7 +92,7 @@ public sealed partial class Variable<T>
 
         var divisor = mean ? T.CreateChecked(counted) : T.One;
         var data = ScalarBuffer(total / divisor);
-        return Result(data, Shape.Scalar, ShouldRecord(x) ? new FusedCrossEntropyNode(x, targets, ignoreIndex, divisor) : null);
+        return Result(data, Shape.Scalar, ShouldRecord(x) ? FusedCrossEntropyNode.Create(x, targets, ignoreIndex, divisor) : null);
     }
 
     /// <summary>log Σ exp(row), shifted by the row's maximum (0 when the maximum is not finite, as LogSoftmax does).</summary>

@@ -17,15 +17,41 @@ namespace AutoGrad;
 // never turns an infinite local derivative into NaN.
 public sealed partial class Variable<T>
 {
-    private sealed class NegateNode(Variable<T> x) : Node([x])
+    private sealed class NegateNode : Node
     {
+        public static NegateNode Create(Variable<T> x)
+        {
+            var node = NodePool<NegateNode>.Take();
+            node.Initialize([x]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<NegateNode>.Return(this);
+        }
+
         public override string Name => "Negate";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = -grad;
     }
 
-    private sealed class AddNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    private sealed class AddNode : Node
     {
+        public static AddNode Create(Variable<T> x, Variable<T> y)
+        {
+            var node = NodePool<AddNode>.Take();
+            node.Initialize([x, y]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<AddNode>.Return(this);
+        }
+
         public override string Name => "Add";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -35,8 +61,21 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class SubtractNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    private sealed class SubtractNode : Node
     {
+        public static SubtractNode Create(Variable<T> x, Variable<T> y)
+        {
+            var node = NodePool<SubtractNode>.Take();
+            node.Initialize([x, y]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<SubtractNode>.Return(this);
+        }
+
         public override string Name => "Subtract";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -46,8 +85,21 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class MultiplyNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    private sealed class MultiplyNode : Node
     {
+        public static MultiplyNode Create(Variable<T> x, Variable<T> y)
+        {
+            var node = NodePool<MultiplyNode>.Take();
+            node.Initialize([x, y]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<MultiplyNode>.Return(this);
+        }
+
         public override string Name => "Multiply";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -58,8 +110,21 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class DivideNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    private sealed class DivideNode : Node
     {
+        public static DivideNode Create(Variable<T> x, Variable<T> y)
+        {
+            var node = NodePool<DivideNode>.Take();
+            node.Initialize([x, y]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<DivideNode>.Return(this);
+        }
+
         public override string Name => "Divide";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -91,8 +156,21 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class ChainMultiplyNode(Variable<T> x, Variable<T> y) : Node([x, y])
+    private sealed class ChainMultiplyNode : Node
     {
+        public static ChainMultiplyNode Create(Variable<T> x, Variable<T> y)
+        {
+            var node = NodePool<ChainMultiplyNode>.Take();
+            node.Initialize([x, y]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<ChainMultiplyNode>.Return(this);
+        }
+
         public override string Name => "ChainMultiply";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -122,7 +200,7 @@ public sealed partial class Variable<T>
     internal static Variable<T> ChainMultiply(Variable<T> x, Variable<T> y)
     {
         var data = Binary<BinaryKernels.ChainMultiply<T>>(x, y, "ChainMultiply", out var shape);
-        return Result(data, shape, ShouldRecord(x, y) ? new ChainMultiplyNode(x, y) : null);
+        return Result(data, shape, ShouldRecord(x, y) ? ChainMultiplyNode.Create(x, y) : null);
     }
 
     /// <summary>Element-wise negation, <c>-x</c>.</summary>
@@ -131,7 +209,7 @@ public sealed partial class Variable<T>
     {
         var data = NewBuffer(Data.Length);
         TensorPrimitives.Negate(Data, data);
-        return Result(data, _shape, ShouldRecord(this) ? new NegateNode(this) : null);
+        return Result(data, _shape, ShouldRecord(this) ? NegateNode.Create(this) : null);
     }
 
     /// <summary>Element-wise sum with broadcasting.</summary>
@@ -141,7 +219,7 @@ public sealed partial class Variable<T>
     public Variable<T> Add(Variable<T> y)
     {
         var data = Binary<BinaryKernels.Add<T>>(this, y, "Add", out var shape);
-        return Result(data, shape, ShouldRecord(this, y) ? new AddNode(this, y) : null);
+        return Result(data, shape, ShouldRecord(this, y) ? AddNode.Create(this, y) : null);
     }
 
     /// <summary>Element-wise difference with broadcasting.</summary>
@@ -151,7 +229,7 @@ public sealed partial class Variable<T>
     public Variable<T> Subtract(Variable<T> y)
     {
         var data = Binary<BinaryKernels.Subtract<T>>(this, y, "Subtract", out var shape);
-        return Result(data, shape, ShouldRecord(this, y) ? new SubtractNode(this, y) : null);
+        return Result(data, shape, ShouldRecord(this, y) ? SubtractNode.Create(this, y) : null);
     }
 
     /// <summary>Element-wise product with broadcasting.</summary>
@@ -161,7 +239,7 @@ public sealed partial class Variable<T>
     public Variable<T> Multiply(Variable<T> y)
     {
         var data = Binary<BinaryKernels.Multiply<T>>(this, y, "Multiply", out var shape);
-        return Result(data, shape, ShouldRecord(this, y) ? new MultiplyNode(this, y) : null);
+        return Result(data, shape, ShouldRecord(this, y) ? MultiplyNode.Create(this, y) : null);
     }
 
     /// <summary>Element-wise quotient with broadcasting (IEEE semantics: x/0 is ±∞ or NaN).</summary>
@@ -171,7 +249,7 @@ public sealed partial class Variable<T>
     public Variable<T> Divide(Variable<T> y)
     {
         var data = Binary<BinaryKernels.Divide<T>>(this, y, "Divide", out var shape);
-        return Result(data, shape, ShouldRecord(this, y) ? new DivideNode(this, y) : null);
+        return Result(data, shape, ShouldRecord(this, y) ? DivideNode.Create(this, y) : null);
     }
 
     /// <summary>Element-wise power with a tensor exponent, <c>x^y</c>, with broadcasting.</summary>

@@ -57,7 +57,7 @@ public sealed partial class Variable<T>
     {
         var data = NewBuffer(Data.Length);
         function.Forward(Data, data);
-        return Result(data, _shape, ShouldRecord(this) ? new ElementwiseNode(function, this) : null);
+        return Result(data, _shape, ShouldRecord(this) ? ElementwiseNode.Create(function, this) : null);
     }
 
     /// <summary>A constant (not recorded) of this variable's shape with <paramref name="f"/> applied to each value.</summary>

@@ -17,14 +17,33 @@ namespace AutoGrad;
 // Reshape's and need no rule of their own.
 public sealed partial class Variable<T>
 {
-    private sealed class MatMulNode(Variable<T> a, Variable<T> b, bool transposeA, bool transposeB) : Node([a, b])
+    private sealed class MatMulNode : Node
     {
+        private bool _transposeA;
+        private bool _transposeB;
+
         public override string Name => "MatMul";
+
+        public static MatMulNode Create(Variable<T> a, Variable<T> b, bool transposeA, bool transposeB)
+        {
+            var node = NodePool<MatMulNode>.Take();
+            node._transposeA = transposeA;
+            node._transposeB = transposeB;
+            node.Initialize([a, b]);
+            return node;
+        }
+
+        public override void Recycle()
+        {
+            Clear(this);
+            NodePool<MatMulNode>.Return(this);
+        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var a = Inputs[0];
             var b = Inputs[1];
+            var (transposeA, transposeB) = (_transposeA, _transposeB);
             if (NeedsGradient(0))
             {
                 // d op(a) = grad·op(b)ᵀ; when a enters transposed, its gradient is that product transposed: op(b)·gradᵀ.
@@ -119,7 +138,7 @@ public sealed partial class Variable<T>
         var shape = batch.Rank == 0 ? Shape.Recent([m, n]) : new Shape([.. batch, m, n]);
         var data = NewBuffer(shape.ElementCount);
         MatMulKernel<T>.Multiply(a.Data, aBatch, b.Data, bBatch, data, batch, m, k, n, transposeA, transposeB);
-        return Result(data, shape, ShouldRecord(a, b) ? new MatMulNode(a, b, transposeA, transposeB) : null);
+        return Result(data, shape, ShouldRecord(a, b) ? MatMulNode.Create(a, b, transposeA, transposeB) : null);
     }
 
     private void CheckInner(int k, int k2, Variable<T> other)

@@ -185,6 +185,34 @@ public class StepScopeTests
     }
 
     [Fact]
+    public void Second_derivatives_inside_recycling_scopes_repeat_exactly_step_after_step()
+    {
+        static double[] HessianDiagonal(Variable<double> w)
+        {
+            w.ZeroGrad();
+            var f = ((w * w * w).Sum() + (w.Tanh() * w).Sum()).Exp();
+            var g = Variable.Gradients(f, [w], createGraph: true)[0]!;
+            var row = new double[w.Length];
+            for (var i = 0; i < w.Length; i++)
+            {
+                var gi = g[i];
+                var h = Variable.Gradients(gi, [w], retainGraph: true)[0]!;
+                row[i] = h.Values[i];
+            }
+
+            return row;
+        }
+
+        var w = Variable.Parameter([0.3, -0.2, 0.1]);
+        var expected = HessianDiagonal(w);
+        for (var step = 0; step < 3; step++)
+        {
+            using var scope = Variable.StepScope(recycleVariables: true);
+            Assert.Equal(expected, HessianDiagonal(w));
+        }
+    }
+
+    [Fact]
     public void An_unexposed_gradient_buffer_is_reused_but_one_the_caller_holds_is_never_overwritten()
     {
         var w = Variable.Parameter([1.0, 2.0]);
