@@ -51,7 +51,7 @@ public sealed class Adam : Optimizer<AdamOptions>
     protected override void Update<T>(AdamOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
         Apply(options, state, value, grad);
 
-    private protected override double UpdateMeasuringChange<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
+    private protected override StepSquares UpdateAndMeasure<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
         Apply((AdamOptions)options, state, value, grad);
 
     /// <summary>
@@ -59,8 +59,8 @@ public sealed class Adam : Optimizer<AdamOptions>
     /// gradient, moments and value are read and written once. Every operation is the one <see cref="ApplyMultiPass"/>
     /// performs (PyTorch's order, no fused multiply-add), so the results are bitwise the same.
     /// </summary>
-    /// <returns>Σ(θ_new − θ_old)², for <see cref="StepReport.UpdateNorm"/>.</returns>
-    internal static double Apply<T>(AdamOptions o, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+    /// <returns>Σg² and Σ(θ_new − θ_old)², for the <see cref="StepReport"/>.</returns>
+    internal static StepSquares Apply<T>(AdamOptions o, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
         where T : IFloatingPointIeee754<T>
     {
         var n = value.Length;
@@ -95,7 +95,8 @@ public sealed class Adam : Optimizer<AdamOptions>
         ref var vRef = ref MemoryMarshal.GetReference(v);
         ref var vMaxRef = ref MemoryMarshal.GetReference(vMax);
         var i = 0;
-        var change = 0.0;
+        var gradientSquares = 0.0;
+        var changeSquares = 0.0;
         if (StepNorms.Vectorizable<T>() && n >= Vector<T>.Count)
         {
             var weightDecayV = new Vector<T>(weightDecay);
@@ -107,12 +108,14 @@ public sealed class Adam : Optimizer<AdamOptions>
             var negativeStepSizeV = new Vector<T>(negativeStepSize);
             var biasCorrection2SqrtV = new Vector<T>(biasCorrection2Sqrt);
             var epsilonV = new Vector<T>(epsilon);
-            var changeV = Vector<double>.Zero;
+            var gradientSum = default(StepNorms.SquareSum);
+            var changeSum = default(StepNorms.SquareSum);
             for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
             {
                 var k = (nuint)i;
                 var p0 = Vector.LoadUnsafe(ref pRef, k);
                 var d = Vector.LoadUnsafe(ref gRef, k);
+                gradientSum.Add(d);
                 if (maximize)
                 {
                     d = -d;
@@ -137,16 +140,18 @@ public sealed class Adam : Optimizer<AdamOptions>
                 var denominator = (Vector.SquareRoot(vi) / biasCorrection2SqrtV) + epsilonV;
                 p += mi * negativeStepSizeV / denominator;
                 p.StoreUnsafe(ref pRef, k);
-                changeV = StepNorms.AddSquares(changeV, p - p0);
+                changeSum.Add(p - p0);
             }
 
-            change = Vector.Sum(changeV);
+            gradientSquares = gradientSum.Total;
+            changeSquares = changeSum.Total;
         }
 
         for (; i < n; i++)
         {
             var p0 = value[i];
             var d = grad[i];
+            gradientSquares = StepNorms.AddSquare(gradientSquares, d);
             if (maximize)
             {
                 d = -d;
@@ -171,10 +176,10 @@ public sealed class Adam : Optimizer<AdamOptions>
             var denominator = (T.Sqrt(vi) / biasCorrection2Sqrt) + epsilon;
             p += mi * negativeStepSize / denominator;
             value[i] = p;
-            change = StepNorms.AddSquare(change, p - p0);
+            changeSquares = StepNorms.AddSquare(changeSquares, p - p0);
         }
 
-        return change;
+        return new StepSquares(gradientSquares, changeSquares);
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public abstract class Optimizer
     private IReadOnlyList<double> _learningRates = Array.AsReadOnly(Array.Empty<double>());
 
     // Copies of a parameter's values before an update, for algorithms that do not measure their own change
-    // (see UpdateMeasuringChange): one buffer per element type, as long as the longest parameter, reused.
+    // (see UpdateAndMeasure): one buffer per element type, as long as the longest parameter, reused.
     private double[] _beforeDouble = [];
     private float[] _beforeFloat = [];
 
@@ -191,13 +191,19 @@ public abstract class Optimizer
             loss = closure();
         }
 
-        var (gradientNorm, problem) = GradientNorm();
-        if (problem is not null && SkipNonFiniteGradients)
+        // With skipping on, the gradients must be checked before anything is written; otherwise the update loops
+        // sum the squared gradients as they read them, which saves a pass.
+        var gradientSquares = 0.0;
+        if (SkipNonFiniteGradients)
         {
-            return LastReport = new StepReport(StepCount, loss, gradientNorm, 0, LearningRates, true, problem);
+            (gradientSquares, var problem) = GradientSquares();
+            if (problem is not null)
+            {
+                return LastReport = new StepReport(StepCount, loss, Math.Sqrt(gradientSquares), 0, LearningRates, true, problem);
+            }
         }
 
-        var changeSquares = 0.0;
+        var measured = new StepSquares();
         using (Variable.NoGrad())
         {
             for (var g = 0; g < _groups.Count; g++)
@@ -209,18 +215,23 @@ public abstract class Optimizer
                     switch (parameters[i])
                     {
                         case Variable<double> d when d.Grad is not null:
-                            changeSquares += UpdateOne(group, d);
+                            measured += UpdateOne(group, d);
                             break;
                         case Variable<float> f when f.Grad is not null:
-                            changeSquares += UpdateOne(group, f);
+                            measured += UpdateOne(group, f);
                             break;
                     }
                 }
             }
         }
 
+        if (!SkipNonFiniteGradients)
+        {
+            gradientSquares = measured.Gradient;
+        }
+
         StepCount++;
-        return LastReport = new StepReport(StepCount, loss, gradientNorm, Math.Sqrt(changeSquares), LearningRates, false, null);
+        return LastReport = new StepReport(StepCount, loss, Math.Sqrt(gradientSquares), Math.Sqrt(measured.Change), LearningRates, false, null);
     }
 
     /// <summary>The update rule: changes <paramref name="value"/> in place given the gradient.</summary>
@@ -233,21 +244,23 @@ public abstract class Optimizer
         where T : IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// The update rule, returning Σ(θ_new − θ_old)² over this parameter's elements (each difference taken in
-    /// <typeparamref name="T"/>, then squared and summed in double) for <see cref="StepReport.UpdateNorm"/>.
+    /// The update rule, also measuring it for the <see cref="StepReport"/>: Σg² over the gradient as given, and
+    /// Σ(θ_new − θ_old)² over the change, each element converted to double before it is squared (the change is taken
+    /// in <typeparamref name="T"/>).
     /// </summary>
     /// <remarks>
-    /// This default copies the values into a reused buffer, calls <see cref="Update{T}"/> and compares. An algorithm
-    /// whose update is one fused loop overrides it to accumulate the sum as it writes each element, which saves the
-    /// copy and the extra pass. The two must agree exactly on the values written.
+    /// This default sums the gradient's squares, copies the values into a reused buffer, calls <see cref="Update{T}"/>
+    /// and compares. An algorithm whose update is one fused loop overrides it to accumulate both sums as it reads and
+    /// writes each element, which saves the copy and two passes. Both must write the same values.
     /// </remarks>
-    private protected virtual double UpdateMeasuringChange<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+    private protected virtual StepSquares UpdateAndMeasure<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
         where T : IFloatingPointIeee754<T>
     {
+        var gradient = StepNorms.SumOfSquares(grad);
         var before = Before<T>(value.Length);
         value.CopyTo(before);
         Update(options, state, value, grad);
-        return StepNorms.SquaredDistance<T>(value, before);
+        return new StepSquares(gradient, StepNorms.SquaredDistance<T>(value, before));
     }
 
     private Span<T> Before<T>(int length)
@@ -270,16 +283,16 @@ public abstract class Optimizer
         return ((T[])(object)_beforeFloat).AsSpan(0, length);
     }
 
-    private double UpdateOne<T>(ParameterGroup group, Variable<T> parameter)
+    private StepSquares UpdateOne<T>(ParameterGroup group, Variable<T> parameter)
         where T : IFloatingPointIeee754<T>
     {
         var state = _state[parameter];
         state.Step++;
-        return UpdateMeasuringChange(group.Options, state, parameter.Data, parameter.Grad!.Values);
+        return UpdateAndMeasure(group.Options, state, parameter.Data, parameter.Grad!.Values);
     }
 
-    /// <summary>The global L2 norm of all gradients, and a description of the first non-finite one.</summary>
-    private (double Norm, string? Problem) GradientNorm()
+    /// <summary>The sum of the squares of all gradients, and a description of the first non-finite one.</summary>
+    private (double Squares, string? Problem) GradientSquares()
     {
         var sum = 0.0;
         string? problem = null;
@@ -302,7 +315,7 @@ public abstract class Optimizer
             }
         }
 
-        return (Math.Sqrt(sum), problem);
+        return (sum, problem);
     }
 
     private static (double Squares, bool Finite) SumOfSquares<T>(Variable<T>? grad)

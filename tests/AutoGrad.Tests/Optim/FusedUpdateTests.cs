@@ -14,8 +14,8 @@ public class FusedUpdateTests
 {
     private static readonly int[] s_lengths = [1, 7, 8, 9, 31, 33, 1000, 1023];
 
-    /// <summary>A fused update (returns Σ(Δθ)²) and the multi-pass oracle, for one element type.</summary>
-    private delegate double Fused<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad);
+    /// <summary>A fused update (returns Σg² and Σ(Δθ)²) and the multi-pass oracle, for one element type.</summary>
+    private delegate StepSquares Fused<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad);
 
     private delegate void MultiPass<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad);
 
@@ -69,20 +69,22 @@ public class FusedUpdateTests
                 grad[random.Next(n)] = T.Zero;
                 var before = (T[])value.Clone();
                 state.Step = oracleState.Step = step;
-                var change = fused(options, state, value, grad);
+                var measured = fused(options, state, value, grad);
                 multiPass(options, oracleState, oracleValue, grad);
 
                 var where = $"{typeof(T).Name}, n = {n}, step {step}";
                 AssertBitwise<T>(oracleValue, value, $"{where}: values");
                 AssertSameBuffers<T>(oracleState, state, where);
-                var expected = 0.0;
+                double gradient = 0, change = 0;
                 for (var i = 0; i < n; i++)
                 {
                     var d = double.CreateTruncating(value[i] - before[i]);
-                    expected += d * d;
+                    change += d * d;
+                    gradient += double.CreateTruncating(grad[i]) * double.CreateTruncating(grad[i]);
                 }
 
-                Assert.True(Math.Abs(change - expected) <= 1e-12 * expected, $"{where}: Σ(Δθ)² = {change}, sequential sum {expected}");
+                Assert.True(Math.Abs(measured.Change - change) <= 1e-12 * change, $"{where}: Σ(Δθ)² = {measured.Change}, sequential sum {change}");
+                Assert.True(Math.Abs(measured.Gradient - gradient) <= 1e-12 * gradient, $"{where}: Σg² = {measured.Gradient}, sequential sum {gradient}");
             }
         }
     }

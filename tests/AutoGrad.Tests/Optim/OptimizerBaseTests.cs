@@ -56,6 +56,40 @@ public class OptimizerBaseTests
     }
 
     [Fact]
+    public void Reports_are_the_same_whether_or_not_non_finite_gradients_are_checked_first()
+    {
+        // With the check on, the gradient norm comes from a pass before the update; off, from the update loops.
+        foreach (var make in new Func<IEnumerable<IVariable>, Optimizer>[] { p => new Adam(p, 0.1, amsGrad: true), p => new SGD(p, 0.1, momentum: 0.9), p => new Adadelta(p) })
+        {
+            var reports = new List<StepReport>();
+            var finals = new List<float[]>();
+            foreach (var check in new[] { false, true })
+            {
+                var x = Variable.Parameter(Enumerable.Range(0, 37).Select(i => MathF.Sin(i)).ToArray());
+                var optimizer = make([x]);
+                optimizer.SkipNonFiniteGradients = check;
+                for (var step = 0; step < 3; step++)
+                {
+                    optimizer.ZeroGrad();
+                    (x.Square() * x).Sum().Backward();
+                    reports.Add(optimizer.Step());
+                }
+
+                finals.Add(x.ToArray());
+            }
+
+            Assert.Equal(finals[0], finals[1]);
+            for (var step = 0; step < 3; step++)
+            {
+                var (off, on) = (reports[step], reports[step + 3]);
+                Assert.Equal(on.GradientNorm, off.GradientNorm, on.GradientNorm * 1e-14);
+                Assert.Equal(on.UpdateNorm, off.UpdateNorm);
+                Assert.True(off.GradientNorm > 0 && off.UpdateNorm > 0);
+            }
+        }
+    }
+
+    [Fact]
     public void Huge_finite_gradients_are_not_reported_as_non_finite()
     {
         var x = Variable.Parameter(new[] { 1e200, 1.0 });
