@@ -19,37 +19,74 @@ public class FusedUpdateTests
 
     private delegate void MultiPass<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad);
 
-    public static TheoryData<string> AdamVariants => new(AdamOptionsByName.Keys);
+    public static TheoryData<string> Variants => new(s_cases.Keys);
 
-    private static Dictionary<string, AdamOptions> AdamOptionsByName { get; } = new()
+    /// <summary>Every fused algorithm under each option that changes its loop, with its multi-pass oracle.</summary>
+    private static readonly Dictionary<string, Action<Action<OptimizerOptions, Fused<double>, MultiPass<double>>, Action<OptimizerOptions, Fused<float>, MultiPass<float>>>> s_cases = Cases();
+
+    private static Dictionary<string, Action<Action<OptimizerOptions, Fused<double>, MultiPass<double>>, Action<OptimizerOptions, Fused<float>, MultiPass<float>>>> Cases()
     {
-        ["plain"] = new AdamOptions { LearningRate = 1e-2 },
-        ["betas_eps"] = new AdamOptions { LearningRate = 3e-2, Beta1 = 0.8, Beta2 = 0.99, Epsilon = 0.1 },
-        ["amsgrad"] = new AdamOptions { LearningRate = 1e-2, AmsGrad = true },
-        ["maximize"] = new AdamOptions { LearningRate = 1e-2, Maximize = true },
-        ["weight_decay"] = new AdamOptions { LearningRate = 1e-2, WeightDecay = 0.3 },
-        ["amsgrad_weight_decay_maximize"] = new AdamOptions { LearningRate = 1e-2, WeightDecay = 0.3, AmsGrad = true, Maximize = true },
-        ["decoupled"] = new AdamOptions { LearningRate = 1e-2, WeightDecay = 0.5, DecoupledWeightDecay = true },
-        ["decoupled_amsgrad_maximize"] = new AdamOptions { LearningRate = 1e-2, WeightDecay = 0.5, DecoupledWeightDecay = true, AmsGrad = true, Maximize = true },
-        ["decoupled_zero"] = new AdamOptions { LearningRate = 1e-2, WeightDecay = 0, DecoupledWeightDecay = true },
-    };
+        var cases = new Dictionary<string, Action<Action<OptimizerOptions, Fused<double>, MultiPass<double>>, Action<OptimizerOptions, Fused<float>, MultiPass<float>>>>();
+
+        void Adam(string name, AdamOptions o) => cases.Add("adam_" + name, (d, f) =>
+        {
+            d(o, (o, s, v, g) => AutoGrad.Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => AutoGrad.Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
+            f(o, (o, s, v, g) => AutoGrad.Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => AutoGrad.Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
+        });
+        void Sgd(string name, SGDOptions o) => cases.Add("sgd_" + name, (d, f) =>
+        {
+            d(o, (o, s, v, g) => SGD.Apply((SGDOptions)o, s, v, g), (o, s, v, g) => SGD.ApplyMultiPass((SGDOptions)o, s, v, g));
+            f(o, (o, s, v, g) => SGD.Apply((SGDOptions)o, s, v, g), (o, s, v, g) => SGD.ApplyMultiPass((SGDOptions)o, s, v, g));
+        });
+        void RmsProp(string name, RMSpropOptions o) => cases.Add("rmsprop_" + name, (d, f) =>
+        {
+            d(o, (o, s, v, g) => RMSprop.Apply((RMSpropOptions)o, s, v, g), (o, s, v, g) => RMSprop.ApplyMultiPass((RMSpropOptions)o, s, v, g));
+            f(o, (o, s, v, g) => RMSprop.Apply((RMSpropOptions)o, s, v, g), (o, s, v, g) => RMSprop.ApplyMultiPass((RMSpropOptions)o, s, v, g));
+        });
+        void AdaGrad(string name, AdagradOptions o) => cases.Add("adagrad_" + name, (d, f) =>
+        {
+            d(o, (o, s, v, g) => Adagrad.Apply((AdagradOptions)o, s, v, g), (o, s, v, g) => Adagrad.ApplyMultiPass((AdagradOptions)o, s, v, g));
+            f(o, (o, s, v, g) => Adagrad.Apply((AdagradOptions)o, s, v, g), (o, s, v, g) => Adagrad.ApplyMultiPass((AdagradOptions)o, s, v, g));
+        });
+
+        Adam("plain", new() { LearningRate = 1e-2 });
+        Adam("betas_eps", new() { LearningRate = 3e-2, Beta1 = 0.8, Beta2 = 0.99, Epsilon = 0.1 });
+        Adam("amsgrad", new() { LearningRate = 1e-2, AmsGrad = true });
+        Adam("maximize", new() { LearningRate = 1e-2, Maximize = true });
+        Adam("weight_decay", new() { LearningRate = 1e-2, WeightDecay = 0.3 });
+        Adam("amsgrad_weight_decay_maximize", new() { LearningRate = 1e-2, WeightDecay = 0.3, AmsGrad = true, Maximize = true });
+        Adam("decoupled", new() { LearningRate = 1e-2, WeightDecay = 0.5, DecoupledWeightDecay = true });
+        Adam("decoupled_amsgrad_maximize", new() { LearningRate = 1e-2, WeightDecay = 0.5, DecoupledWeightDecay = true, AmsGrad = true, Maximize = true });
+        Adam("decoupled_zero", new() { LearningRate = 1e-2, WeightDecay = 0, DecoupledWeightDecay = true });
+
+        Sgd("plain", new() { LearningRate = 0.1 });
+        Sgd("momentum", new() { LearningRate = 0.1, Momentum = 0.9 });
+        Sgd("dampening", new() { LearningRate = 0.1, Momentum = 0.9, Dampening = 0.3 });
+        Sgd("nesterov", new() { LearningRate = 0.1, Momentum = 0.8, Nesterov = true });
+        Sgd("weight_decay_maximize", new() { LearningRate = 0.1, Momentum = 0.5, WeightDecay = 0.1, Maximize = true });
+        Sgd("weight_decay_nesterov", new() { LearningRate = 0.1, Momentum = 0.5, WeightDecay = 0.1, Nesterov = true });
+
+        RmsProp("plain", new() { LearningRate = 1e-2 });
+        RmsProp("alpha_eps", new() { LearningRate = 1e-2, Alpha = 0.9, Epsilon = 0.1 });
+        RmsProp("momentum", new() { LearningRate = 1e-2, Momentum = 0.9 });
+        RmsProp("centered", new() { LearningRate = 1e-2, Centered = true });
+        RmsProp("centered_momentum", new() { LearningRate = 1e-2, Centered = true, Momentum = 0.5 });
+        RmsProp("weight_decay_maximize", new() { LearningRate = 1e-2, WeightDecay = 0.1, Maximize = true, Momentum = 0.5 });
+
+        AdaGrad("plain", new() { LearningRate = 0.1 });
+        AdaGrad("lr_decay", new() { LearningRate = 0.1, LearningRateDecay = 0.05 });
+        AdaGrad("initial_accumulator_eps", new() { LearningRate = 0.1, InitialAccumulatorValue = 2, Epsilon = 0.1 });
+        AdaGrad("weight_decay_maximize", new() { LearningRate = 0.1, WeightDecay = 0.1, Maximize = true });
+        return cases;
+    }
 
     [Theory]
-    [MemberData(nameof(AdamVariants))]
-    public void Adam_fused_equals_multi_pass_bitwise(string variant)
-    {
-        var options = AdamOptionsByName[variant];
-        Compare<double>(options, (o, s, v, g) => Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
-        Compare<float>(options, (o, s, v, g) => Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
-    }
+    [MemberData(nameof(Variants))]
+    public void Fused_update_equals_multi_pass_bitwise(string variant) => s_cases[variant](Compare, Compare);
 
-    [Fact]
-    public void Adam_fused_equals_multi_pass_on_non_finite_and_signed_zero_values()
-    {
-        var options = new AdamOptions { LearningRate = 1e-2, AmsGrad = true, WeightDecay = 0.1 };
-        CompareSpecial<double>(options, (o, s, v, g) => Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
-        CompareSpecial<float>(options, (o, s, v, g) => Adam.Apply((AdamOptions)o, s, v, g), (o, s, v, g) => Adam.ApplyMultiPass((AdamOptions)o, s, v, g));
-    }
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Fused_update_equals_multi_pass_on_non_finite_and_signed_zero_values(string variant) => s_cases[variant](CompareSpecial, CompareSpecial);
 
     /// <summary>Four steps at every length: fused and multi-pass from the same values, gradients and (empty) state.</summary>
     private static void Compare<T>(OptimizerOptions options, Fused<T> fused, MultiPass<T> multiPass)
