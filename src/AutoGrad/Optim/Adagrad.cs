@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace AutoGrad;
 
@@ -65,7 +67,112 @@ public sealed class Adagrad : Optimizer<AdagradOptions>
     public override string Name => "Adagrad";
 
     /// <inheritdoc/>
-    protected override void Update<T>(AdagradOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+    protected override void Update<T>(AdagradOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
+        Apply(options, state, value, grad);
+
+    private protected override StepSquares UpdateAndMeasure<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
+        Apply((AdagradOptions)options, state, value, grad);
+
+    /// <summary>
+    /// The update rule as one vectorized pass: each element's gradient, sum and value are read and written once.
+    /// Every operation is the one <see cref="ApplyMultiPass"/> performs (PyTorch's order, no fused multiply-add), so
+    /// the results are bitwise the same.
+    /// </summary>
+    /// <returns>Σg² and Σ(θ_new − θ_old)², for the <see cref="StepReport"/>.</returns>
+    internal static StepSquares Apply<T>(AdagradOptions o, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+        where T : IFloatingPointIeee754<T>
+    {
+        var n = value.Length;
+        if (grad.Length != n)
+        {
+            throw new ArgumentException($"Adagrad: the gradient has {grad.Length} elements; the parameter has {n}.", nameof(grad));
+        }
+
+        // PyTorch fills the sum when the parameter joins; filling it before the first update is the same.
+        var first = !state.HasBuffer("sum");
+        var sum = state.Buffer<T>("sum", n).AsSpan();
+        if (first)
+        {
+            sum.Fill(T.CreateChecked(o.InitialAccumulatorValue));
+        }
+
+        var maximize = o.Maximize;
+        var decays = o.WeightDecay != 0;
+        var weightDecay = T.CreateChecked(o.WeightDecay);
+        var epsilon = T.CreateChecked(o.Epsilon);
+        var negativeRate = T.CreateChecked(-(o.LearningRate / (1 + ((state.Step - 1) * o.LearningRateDecay))));
+
+        ref var pRef = ref MemoryMarshal.GetReference(value);
+        ref var gRef = ref MemoryMarshal.GetReference(grad);
+        ref var sRef = ref MemoryMarshal.GetReference(sum);
+        var i = 0;
+        var gradientSquares = 0.0;
+        var changeSquares = 0.0;
+        if (StepNorms.Vectorizable<T>() && n >= Vector<T>.Count)
+        {
+            var weightDecayV = new Vector<T>(weightDecay);
+            var epsilonV = new Vector<T>(epsilon);
+            var negativeRateV = new Vector<T>(negativeRate);
+            var gradientSum = default(StepNorms.SquareSum);
+            var changeSum = default(StepNorms.SquareSum);
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var k = (nuint)i;
+                var p0 = Vector.LoadUnsafe(ref pRef, k);
+                var d = Vector.LoadUnsafe(ref gRef, k);
+                gradientSum.Add(d);
+                if (maximize)
+                {
+                    d = -d;
+                }
+
+                if (decays)
+                {
+                    d = (p0 * weightDecayV) + d;
+                }
+
+                var s = (d * d) + Vector.LoadUnsafe(ref sRef, k);
+                s.StoreUnsafe(ref sRef, k);
+                var p = p0 + (d * negativeRateV / (Vector.SquareRoot(s) + epsilonV));
+                p.StoreUnsafe(ref pRef, k);
+                changeSum.Add(p - p0);
+            }
+
+            gradientSquares = gradientSum.Total;
+            changeSquares = changeSum.Total;
+        }
+
+        for (; i < n; i++)
+        {
+            var p0 = value[i];
+            var d = grad[i];
+            gradientSquares = StepNorms.AddSquare(gradientSquares, d);
+            if (maximize)
+            {
+                d = -d;
+            }
+
+            if (decays)
+            {
+                d = (p0 * weightDecay) + d;
+            }
+
+            var s = (d * d) + sum[i];
+            sum[i] = s;
+            var p = p0 + (d * negativeRate / (T.Sqrt(s) + epsilon));
+            value[i] = p;
+            changeSquares = StepNorms.AddSquare(changeSquares, p - p0);
+        }
+
+        return new StepSquares(gradientSquares, changeSquares);
+    }
+
+    /// <summary>
+    /// The update rule as separate whole-tensor steps, each rounded as PyTorch's CPU kernel rounds it. Superseded by
+    /// the fused <see cref="Apply"/>; kept as the oracle the fused loop is tested against bit for bit.
+    /// </summary>
+    internal static void ApplyMultiPass<T>(AdagradOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+        where T : IFloatingPointIeee754<T>
     {
         var n = value.Length;
         var work = state.Scratch<T>(2 * n).AsSpan();

@@ -36,4 +36,7 @@ public sealed class AdamW : Optimizer<AdamOptions>
     /// <inheritdoc/>
     protected override void Update<T>(AdamOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
         Adam.Apply(options, state, value, grad);
+
+    private protected override StepSquares UpdateAndMeasure<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad) =>
+        Adam.Apply((AdamOptions)options, state, value, grad);
 }

@@ -27,7 +27,14 @@ public abstract class Optimizer
 
     private readonly List<ParameterGroup> _groups = [];
     private readonly Dictionary<IVariable, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<IVariable, Array> _previous = new(ReferenceEqualityComparer.Instance);
+
+    // The last snapshot LearningRates handed out: immutable, shared by every report until a rate changes.
+    private IReadOnlyList<double> _learningRates = Array.AsReadOnly(Array.Empty<double>());
+
+    // Copies of a parameter's values before an update, for algorithms that do not measure their own change
+    // (see UpdateAndMeasure): one buffer per element type, as long as the longest parameter, reused.
+    private double[] _beforeDouble = [];
+    private float[] _beforeFloat = [];
 
     /// <summary>Creates an optimizer with the hyperparameters new groups start from.</summary>
     /// <param name="defaults">The defaults; validated here.</param>
@@ -63,7 +70,37 @@ public abstract class Optimizer
     public StepReport? LastReport { get; protected set; }
 
     /// <summary>The current learning rate of every group.</summary>
-    public IReadOnlyList<double> LearningRates => _groups.Select(g => g.LearningRate).ToArray();
+    /// <remarks>
+    /// A read-only snapshot: it does not change when a rate changes later, so a <see cref="StepReport"/> keeps the
+    /// rates its step used. The same snapshot is returned until a group's rate changes (or a group is added), so
+    /// reading it allocates nothing in steady state.
+    /// </remarks>
+    public IReadOnlyList<double> LearningRates
+    {
+        get
+        {
+            var rates = _learningRates;
+            var same = rates.Count == _groups.Count;
+            for (var g = 0; same && g < _groups.Count; g++)
+            {
+                // Bitwise, so that NaN matches itself and −0 does not match +0.
+                same = BitConverter.DoubleToInt64Bits(rates[g]) == BitConverter.DoubleToInt64Bits(_groups[g].LearningRate);
+            }
+
+            if (!same)
+            {
+                var fresh = new double[_groups.Count];
+                for (var g = 0; g < fresh.Length; g++)
+                {
+                    fresh[g] = _groups[g].LearningRate;
+                }
+
+                _learningRates = rates = Array.AsReadOnly(fresh);
+            }
+
+            return rates;
+        }
+    }
 
     /// <summary>The state of one parameter (created empty on first use).</summary>
     /// <param name="parameter">A parameter of this optimizer.</param>
@@ -154,33 +191,47 @@ public abstract class Optimizer
             loss = closure();
         }
 
-        var (gradientNorm, problem) = GradientNorm();
-        if (problem is not null && SkipNonFiniteGradients)
+        // With skipping on, the gradients must be checked before anything is written; otherwise the update loops
+        // sum the squared gradients as they read them, which saves a pass.
+        var gradientSquares = 0.0;
+        if (SkipNonFiniteGradients)
         {
-            return LastReport = new StepReport(StepCount, loss, gradientNorm, 0, LearningRates, true, problem);
+            (gradientSquares, var problem) = GradientSquares();
+            if (problem is not null)
+            {
+                return LastReport = new StepReport(StepCount, loss, Math.Sqrt(gradientSquares), 0, LearningRates, true, problem);
+            }
         }
 
+        var measured = new StepSquares();
         using (Variable.NoGrad())
         {
-            foreach (var group in _groups)
+            for (var g = 0; g < _groups.Count; g++)
             {
-                foreach (var p in group.Parameters)
+                var group = _groups[g];
+                var parameters = group.Parameters;
+                for (var i = 0; i < parameters.Count; i++)
                 {
-                    switch (p)
+                    switch (parameters[i])
                     {
                         case Variable<double> d when d.Grad is not null:
-                            UpdateOne(group, d);
+                            measured += UpdateOne(group, d);
                             break;
                         case Variable<float> f when f.Grad is not null:
-                            UpdateOne(group, f);
+                            measured += UpdateOne(group, f);
                             break;
                     }
                 }
             }
         }
 
+        if (!SkipNonFiniteGradients)
+        {
+            gradientSquares = measured.Gradient;
+        }
+
         StepCount++;
-        return LastReport = new StepReport(StepCount, loss, gradientNorm, UpdateNorm(), LearningRates, false, null);
+        return LastReport = new StepReport(StepCount, loss, Math.Sqrt(gradientSquares), Math.Sqrt(measured.Change), LearningRates, false, null);
     }
 
     /// <summary>The update rule: changes <paramref name="value"/> in place given the gradient.</summary>
@@ -192,24 +243,56 @@ public abstract class Optimizer
     protected abstract void Update<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
         where T : IFloatingPointIeee754<T>;
 
-    private void UpdateOne<T>(ParameterGroup group, Variable<T> parameter)
+    /// <summary>
+    /// The update rule, also measuring it for the <see cref="StepReport"/>: Σg² over the gradient as given, and
+    /// Σ(θ_new − θ_old)² over the change, each element converted to double before it is squared (the change is taken
+    /// in <typeparamref name="T"/>).
+    /// </summary>
+    /// <remarks>
+    /// This default sums the gradient's squares, copies the values into a reused buffer, calls <see cref="Update{T}"/>
+    /// and compares. An algorithm whose update is one fused loop overrides it to accumulate both sums as it reads and
+    /// writes each element, which saves the copy and two passes. Both must write the same values.
+    /// </remarks>
+    private protected virtual StepSquares UpdateAndMeasure<T>(OptimizerOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
+        where T : IFloatingPointIeee754<T>
+    {
+        var gradient = StepNorms.SumOfSquares(grad);
+        var before = Before<T>(value.Length);
+        value.CopyTo(before);
+        Update(options, state, value, grad);
+        return new StepSquares(gradient, StepNorms.SquaredDistance<T>(value, before));
+    }
+
+    private Span<T> Before<T>(int length)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            if (_beforeDouble.Length < length)
+            {
+                _beforeDouble = new double[length];
+            }
+
+            return ((T[])(object)_beforeDouble).AsSpan(0, length);
+        }
+
+        if (_beforeFloat.Length < length)
+        {
+            _beforeFloat = new float[length];
+        }
+
+        return ((T[])(object)_beforeFloat).AsSpan(0, length);
+    }
+
+    private StepSquares UpdateOne<T>(ParameterGroup group, Variable<T> parameter)
         where T : IFloatingPointIeee754<T>
     {
         var state = _state[parameter];
-        var values = parameter.Data;
-        if (!_previous.TryGetValue(parameter, out var previous))
-        {
-            previous = new T[values.Length];
-            _previous[parameter] = previous;
-        }
-
-        values.CopyTo((T[])previous, 0);
         state.Step++;
-        Update(group.Options, state, values, parameter.Grad!.Values);
+        return UpdateAndMeasure(group.Options, state, parameter.Data, parameter.Grad!.Values);
     }
 
-    /// <summary>The global L2 norm of all gradients, and a description of the first non-finite one.</summary>
-    private (double Norm, string? Problem) GradientNorm()
+    /// <summary>The sum of the squares of all gradients, and a description of the first non-finite one.</summary>
+    private (double Squares, string? Problem) GradientSquares()
     {
         var sum = 0.0;
         string? problem = null;
@@ -232,7 +315,7 @@ public abstract class Optimizer
             }
         }
 
-        return (Math.Sqrt(sum), problem);
+        return (sum, problem);
     }
 
     private static (double Squares, bool Finite) SumOfSquares<T>(Variable<T>? grad)
@@ -243,45 +326,10 @@ public abstract class Optimizer
             return (0, true);
         }
 
-        var sum = 0.0;
-        var finite = true;
-        foreach (var v in grad.Values)
-        {
-            var d = double.CreateTruncating(v);
-            sum += d * d;
-            finite &= double.IsFinite(d);
-        }
-
-        return (sum, finite);
-    }
-
-    private double UpdateNorm()
-    {
-        var sum = 0.0;
-        foreach (var (p, previous) in _previous)
-        {
-            sum += p switch
-            {
-                Variable<double> d => SquaredDifference(d.Values, (double[])previous),
-                Variable<float> f => SquaredDifference(f.Values, (float[])previous),
-                _ => 0,
-            };
-        }
-
-        return Math.Sqrt(sum);
-    }
-
-    private static double SquaredDifference<T>(ReadOnlySpan<T> current, T[] previous)
-        where T : IFloatingPointIeee754<T>
-    {
-        var sum = 0.0;
-        for (var i = 0; i < current.Length; i++)
-        {
-            var d = double.CreateTruncating(current[i] - previous[i]);
-            sum += d * d;
-        }
-
-        return sum;
+        // A finite sum of squares means every element is finite; an infinite one may also come from huge finite
+        // doubles (1e200² overflows), so only then look at the elements.
+        var sum = StepNorms.SumOfSquares(grad.Values);
+        return (sum, double.IsFinite(sum) || StepNorms.AllFinite(grad.Values));
     }
 
     /// <summary>
