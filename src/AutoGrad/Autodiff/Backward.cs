@@ -26,6 +26,13 @@ public sealed partial class Variable<T>
     /// </exception>
     public void Backward(bool retainGraph = false, bool createGraph = false)
     {
+        if (_tape is not null)
+        {
+            // A result of the scalar tape: no seed variable, no graph walk.
+            _tape.Backward(this, T.One, retainGraph, createGraph);
+            return;
+        }
+
         if (Data.Length != 1)
         {
             throw new InvalidOperationException(
@@ -135,68 +142,113 @@ public sealed partial class Variable<T>
         retainGraph |= createGraph;
         using var mode = GradMode.Set(createGraph);
 
+        if (root._tape is not null)
+        {
+            if (createGraph)
+            {
+                ScalarTape.ThrowCreateGraph();
+            }
+
+            root._tape.RunMixed(root, seed, retainGraph, targets);
+            return;
+        }
+
         if (root._node is null)
         {
             Deliver(root, seed, createGraph, targets);
             return;
         }
 
-        var nodes = Collect(root._node);
+        var nodes = Collect(root._node, out var readsTape);
+        if (readsTape)
+        {
+            // An ordinary op read a result of the scalar tape: one pass over both (ScalarTape.RunMixed).
+            if (createGraph)
+            {
+                ScalarTape.ThrowCreateGraph();
+            }
+
+            var tape = ScopeArena<T>.Peek?.Tape ?? throw new InvalidOperationException(
+                "Backward: the graph reads a scalar result of a StepScope on another thread. Scopes and their results are per thread.");
+            tape.RunMixed(root, seed, retainGraph, targets);
+            return;
+        }
+
         root._node.PendingGradient = seed;
         var slots = new Variable<T>?[4];
         foreach (var node in nodes)
         {
-            var grad = node.PendingGradient;
-            node.PendingGradient = null;
-            if (grad is null)
+            ProcessNode(node, ref slots, retainGraph, createGraph, targets, tape: null);
+        }
+    }
+
+    /// <summary>
+    /// Turns the gradient accumulated for <paramref name="node"/>'s result into gradients of its inputs: upstream nodes
+    /// accumulate it as pending, leaves receive it, and results of the scalar <paramref name="tape"/> add it to their
+    /// adjoint (only in a mixed pass).
+    /// </summary>
+    private static void ProcessNode(
+        Node node,
+        ref Variable<T>?[] slots,
+        bool retainGraph,
+        bool createGraph,
+        (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
+        ScalarTape? tape)
+    {
+        var grad = node.PendingGradient;
+        node.PendingGradient = null;
+        if (grad is null)
+        {
+            return;
+        }
+
+        t_visitObserver?.Invoke(node);
+
+        if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
+        {
+            t.Captured[index] = grad;
+        }
+
+        var inputs = node.Inputs!;
+        if (slots.Length < inputs.Length)
+        {
+            slots = new Variable<T>?[inputs.Length];
+        }
+
+        var inputGrads = slots.AsSpan(0, inputs.Length);
+        inputGrads.Clear();
+        node.Backward(grad, inputGrads);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var g = inputGrads[i];
+            var input = inputs[i];
+            if (g is null || !input._requiresGrad)
             {
                 continue;
             }
 
-            t_visitObserver?.Invoke(node);
-
-            if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
+            if (g._shape != input._shape)
             {
-                t.Captured[index] = grad;
+                g = g.SumTo(input._shape);
             }
 
-            var inputs = node.Inputs!;
-            if (slots.Length < inputs.Length)
+            if (input._node is { } upstream)
             {
-                slots = new Variable<T>?[inputs.Length];
+                upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
             }
-
-            var inputGrads = slots.AsSpan(0, inputs.Length);
-            inputGrads.Clear();
-            node.Backward(grad, inputGrads);
-            for (var i = 0; i < inputs.Length; i++)
+            else if (input._tape is not null)
             {
-                var g = inputGrads[i];
-                var input = inputs[i];
-                if (g is null || !input._requiresGrad)
-                {
-                    continue;
-                }
-
-                if (g._shape != input._shape)
-                {
-                    g = g.SumTo(input._shape);
-                }
-
-                if (input._node is { } upstream)
-                {
-                    upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
-                }
-                else
-                {
-                    Deliver(input, g, createGraph, targets);
-                }
+                tape!.AddAdjoint(input, g);
             }
-
-            if (!retainGraph)
+            else
             {
-                node.Release();
+                Deliver(input, g, createGraph, targets);
             }
+        }
+
+        if (!retainGraph)
+        {
+            node.Release();
         }
     }
 
@@ -216,8 +268,10 @@ public sealed partial class Variable<T>
     }
 
     /// <summary>The nodes reachable from <paramref name="start"/>, ordered by decreasing sequence number.</summary>
-    private static List<Node> Collect(Node start)
+    /// <remarks><paramref name="readsTape"/> tells whether a collected node reads a result of the scalar tape.</remarks>
+    private static List<Node> Collect(Node start, out bool readsTape)
     {
+        readsTape = false;
         var stamp = Interlocked.Increment(ref s_passStamp);
         var nodes = new List<Node>();
         var stack = new Stack<Node>();
@@ -232,6 +286,10 @@ public sealed partial class Variable<T>
                 {
                     Visit(n, stamp, stack);
                 }
+                else if (input._tape is not null)
+                {
+                    readsTape = true;
+                }
             }
         }
 
@@ -239,7 +297,7 @@ public sealed partial class Variable<T>
         return nodes;
     }
 
-    private static void Visit(Node node, long stamp, Stack<Node> stack)
+    internal static void Visit(Node node, long stamp, Stack<Node> stack)
     {
         if (node.Inputs is null)
         {
