@@ -41,6 +41,11 @@ public sealed partial class Variable<T> : IVariable
     private ScalarTape? _tape;
     private int _tapeSlot;
 
+    // Guards _grad, _ownsGrad, _gradExposed and _spareGrad: concurrent backward passes may share a leaf. A spin lock
+    // rather than Monitor, because the scalar tape takes it once per parameter per step and Monitor's call, thread
+    // lookup and second interlocked operation cost several times a single compare-exchange.
+    private int _gradLock;
+
     internal Variable(T[] data, Shape shape, bool requiresGrad)
     {
         if (data.Length != shape.ElementCount)
@@ -179,7 +184,7 @@ public sealed partial class Variable<T> : IVariable
     /// </remarks>
     public void ZeroGrad(bool setToNull = true)
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             var recyclable = _grad is not null && _ownsGrad && !_grad._requiresGrad;
             if (setToNull || _grad is null)
@@ -209,7 +214,7 @@ public sealed partial class Variable<T> : IVariable
     /// <summary>Adds a gradient contribution to this leaf (thread-safe: concurrent passes may share a leaf).</summary>
     internal void AccumulateGrad(Variable<T> contribution, bool createGraph)
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             if (_grad is null)
             {
@@ -254,7 +259,7 @@ public sealed partial class Variable<T> : IVariable
     /// </summary>
     internal void AccumulateScalarGrad(T contribution)
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             if (_grad is null && _spareGrad is { } spare)
             {
@@ -276,6 +281,33 @@ public sealed partial class Variable<T> : IVariable
         AccumulateGrad(new Variable<T>([contribution], _shape, requiresGrad: false), createGraph: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private GradLockScope LockGrad()
+    {
+        if (Interlocked.CompareExchange(ref _gradLock, 1, 0) != 0)
+        {
+            SpinUntilLocked();
+        }
+
+        return new GradLockScope(this);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SpinUntilLocked()
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _gradLock) != 0 || Interlocked.CompareExchange(ref _gradLock, 1, 0) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Releases the gradient lock when disposed (taken by <see cref="LockGrad"/>).</summary>
+    private readonly ref struct GradLockScope(Variable<T> owner)
+    {
+        public void Dispose() => Volatile.Write(ref owner._gradLock, 0);
+    }
+
     /// <summary>
     /// The gradient's buffer for changing it in place (gradient clipping), or null when there is no gradient. A
     /// gradient this variable does not own outright (one left by <c>Backward(createGraph: true)</c>, which may be on
@@ -284,7 +316,7 @@ public sealed partial class Variable<T> : IVariable
     /// </summary>
     internal T[]? MutableGrad()
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             if (_grad is null)
             {
