@@ -662,24 +662,33 @@ public sealed partial class Variable<T>
 
             var slots = new Variable<T>?[4];
             var next = top;
-            foreach (var node in nodes)
+            try
             {
-                for (; next >= node.TapeMark; next--)
+                foreach (var node in nodes)
+                {
+                    for (; next >= node.TapeMark; next--)
+                    {
+                        ProcessEntry(next, retainGraph, targets);
+                    }
+
+                    ProcessNode(node, ref slots, retainGraph, createGraph: false, targets, this);
+                }
+
+                for (; next >= 0; next--)
                 {
                     ProcessEntry(next, retainGraph, targets);
                 }
 
-                ProcessNode(node, ref slots, retainGraph, createGraph: false, targets, this);
+                _adjoints[0] = T.Zero;
+                _flags[0] = 0;
+                DeliverInputs(targets);
             }
-
-            for (; next >= 0; next--)
+            catch
             {
-                ProcessEntry(next, retainGraph, targets);
+                // A rule threw half-way (out of memory, a user's custom op): leave the tape clean for the next pass.
+                ResetPass();
+                throw;
             }
-
-            _adjoints[0] = T.Zero;
-            _flags[0] = 0;
-            DeliverInputs(targets);
         }
 
         private void CheckThread()
