@@ -2,7 +2,14 @@ namespace AutoGrad;
 
 public sealed partial class Variable<T>
 {
+    private static readonly Comparison<Node> s_decreasingSequence = static (a, b) => b.Sequence.CompareTo(a.Sequence);
+
     private static long s_passStamp;
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+    [ThreadStatic]
+    private static PassWork? t_work;
+#pragma warning restore IDE1006
 
     /// <summary>Test hook: called with each node as the backward pass processes it (per thread).</summary>
     [ThreadStatic]
@@ -39,7 +46,7 @@ public sealed partial class Variable<T>
                 $"Backward: the variable has shape {_shape} ({Data.Length} elements), but Backward() without a seed is defined only for one-element variables. Reduce it to a scalar (Sum(), Mean()) or pass a seed of shape {_shape}: Backward(seed).");
         }
 
-        Run(this, new Variable<T>([T.One], _shape, requiresGrad: false), retainGraph, createGraph, targets: null);
+        Run(this, Result(ScalarBuffer(T.One), _shape, node: null), retainGraph, createGraph, targets: null);
     }
 
     /// <summary>
@@ -97,7 +104,7 @@ public sealed partial class Variable<T>
                     $"Gradients: the output has shape {output._shape} ({output.Data.Length} elements); pass a seed of that shape, or reduce the output to a scalar first.");
             }
 
-            seed = new Variable<T>([T.One], output._shape, requiresGrad: false);
+            seed = Result(ScalarBuffer(T.One), output._shape, node: null);
         }
         else
         {
@@ -159,7 +166,28 @@ public sealed partial class Variable<T>
             return;
         }
 
-        var nodes = Collect(root._node, out var readsTape);
+        var work = t_work ?? new PassWork();
+        t_work = null;
+        try
+        {
+            RunNodes(root._node, seed, retainGraph, createGraph, targets, work);
+        }
+        finally
+        {
+            work.Clear();
+            t_work = work;
+        }
+    }
+
+    private static void RunNodes(
+        Node rootNode,
+        Variable<T> seed,
+        bool retainGraph,
+        bool createGraph,
+        (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
+        PassWork work)
+    {
+        var nodes = Collect(rootNode, work, out var readsTape);
         if (readsTape)
         {
             // An ordinary op read a result of the scalar tape: one pass over both (ScalarTape.RunMixed).
@@ -170,15 +198,14 @@ public sealed partial class Variable<T>
 
             var tape = ScopeArena<T>.Peek?.Tape ?? throw new InvalidOperationException(
                 "Backward: the graph reads a scalar result of a StepScope on another thread. Scopes and their results are per thread.");
-            tape.RunMixed(root, seed, retainGraph, targets);
+            tape.RunMixed(rootNode.Result, seed, retainGraph, targets);
             return;
         }
 
-        root._node.PendingGradient = seed;
-        var slots = new Variable<T>?[4];
+        rootNode.PendingGradient = seed;
         foreach (var node in nodes)
         {
-            ProcessNode(node, ref slots, retainGraph, createGraph, targets, tape: null);
+            ProcessNode(node, work, retainGraph, createGraph, targets, tape: null);
         }
     }
 
@@ -189,7 +216,7 @@ public sealed partial class Variable<T>
     /// </summary>
     private static void ProcessNode(
         Node node,
-        ref Variable<T>?[] slots,
+        PassWork work,
         bool retainGraph,
         bool createGraph,
         (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
@@ -209,10 +236,11 @@ public sealed partial class Variable<T>
             t.Captured[index] = grad;
         }
 
-        var inputs = node.Inputs!;
+        var inputs = node.Inputs;
+        var slots = work.Slots;
         if (slots.Length < inputs.Length)
         {
-            slots = new Variable<T>?[inputs.Length];
+            slots = work.Slots = new Variable<T>?[inputs.Length];
         }
 
         var inputGrads = slots.AsSpan(0, inputs.Length);
@@ -269,18 +297,18 @@ public sealed partial class Variable<T>
 
     /// <summary>The nodes reachable from <paramref name="start"/>, ordered by decreasing sequence number.</summary>
     /// <remarks><paramref name="readsTape"/> tells whether a collected node reads a result of the scalar tape.</remarks>
-    private static List<Node> Collect(Node start, out bool readsTape)
+    private static List<Node> Collect(Node start, PassWork work, out bool readsTape)
     {
         readsTape = false;
         var stamp = Interlocked.Increment(ref s_passStamp);
-        var nodes = new List<Node>();
-        var stack = new Stack<Node>();
+        var nodes = work.Nodes;
+        var stack = work.Stack;
         Visit(start, stamp, stack);
         while (stack.Count > 0)
         {
             var node = stack.Pop();
             nodes.Add(node);
-            foreach (var input in node.Inputs!)
+            foreach (var input in node.Inputs)
             {
                 if (input._node is { } n && n.VisitStamp != stamp && input._requiresGrad)
                 {
@@ -293,13 +321,33 @@ public sealed partial class Variable<T>
             }
         }
 
-        nodes.Sort(static (a, b) => b.Sequence.CompareTo(a.Sequence));
+        nodes.Sort(s_decreasingSequence);
         return nodes;
+    }
+
+    /// <summary>
+    /// The scratch collections of a backward pass, kept per thread between passes so a training step's backward
+    /// allocates none. A pass running inside another on the same thread (a hook that calls Backward) takes fresh ones.
+    /// </summary>
+    private sealed class PassWork
+    {
+        public List<Node> Nodes { get; } = [];
+
+        public Stack<Node> Stack { get; } = new();
+
+        public Variable<T>?[] Slots { get; set; } = new Variable<T>?[4];
+
+        public void Clear()
+        {
+            Nodes.Clear();
+            Stack.Clear();
+            Array.Clear(Slots);
+        }
     }
 
     internal static void Visit(Node node, long stamp, Stack<Node> stack)
     {
-        if (node.Inputs is null)
+        if (node.IsReleased)
         {
             throw new InvalidOperationException(
                 $"Backward: the graph through '{node.Name}' (result shape {node.Result._shape}) was already released by an earlier backward pass, which frees intermediate values. Pass retainGraph: true to the earlier Backward() call if you need to differentiate through the same graph twice, or recompute the forward pass.");

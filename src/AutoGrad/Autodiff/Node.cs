@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AutoGrad;
 
 public sealed partial class Variable<T>
@@ -26,11 +28,24 @@ public sealed partial class Variable<T>
         private static long t_lastSequence;
 #pragma warning restore IDE1006
 
-        private Variable<T>[]? _inputs;
+        // Inputs: up to two inline (no array per node), more in an array.
+        private InputPair _pair;
+        private Variable<T>[]? _many;
+        private int _inputCount;
+        private bool _released;
 
-        protected Node(Variable<T>[] inputs)
+        protected Node(params ReadOnlySpan<Variable<T>> inputs)
         {
-            _inputs = inputs;
+            _inputCount = inputs.Length;
+            if (inputs.Length <= 2)
+            {
+                inputs.CopyTo(_pair);
+            }
+            else
+            {
+                _many = inputs.ToArray();
+            }
+
             long sequence = t_lastSequence + 1;
             foreach (var input in inputs)
             {
@@ -60,8 +75,11 @@ public sealed partial class Variable<T>
         /// <summary>The variable this node produced; set once when it is created.</summary>
         public Variable<T> Result { get; set; } = null!;
 
-        /// <summary>The op's inputs, or null once the graph was released by a backward pass.</summary>
-        public Variable<T>[]? Inputs => _inputs;
+        /// <summary>The op's inputs (empty once the graph was released by a backward pass).</summary>
+        public ReadOnlySpan<Variable<T>> Inputs => _many ?? ((ReadOnlySpan<Variable<T>>)_pair)[.._inputCount];
+
+        /// <summary>Whether a backward pass released this node (dropped its inputs).</summary>
+        public bool IsReleased => _released;
 
         /// <summary>The gradient accumulated for <see cref="Result"/> during the current backward pass.</summary>
         public Variable<T>? PendingGradient { get; set; }
@@ -70,7 +88,7 @@ public sealed partial class Variable<T>
         public long VisitStamp { get; set; }
 
         /// <summary>Whether input <paramref name="i"/> needs a gradient.</summary>
-        public bool NeedsGradient(int i) => _inputs![i].RequiresGrad;
+        public bool NeedsGradient(int i) => Inputs[i].RequiresGrad;
 
         /// <summary>
         /// Computes the gradient of each input that needs one from the gradient of the result. The rule is
@@ -84,8 +102,18 @@ public sealed partial class Variable<T>
         /// <summary>Drops the references that keep the graph alive; a later backward pass through this node throws.</summary>
         public void Release()
         {
-            _inputs = null;
+            _pair = default;
+            _many = null;
+            _inputCount = 0;
+            _released = true;
             PendingGradient = null;
+        }
+
+        /// <summary>Storage for up to two inputs inside the node.</summary>
+        [InlineArray(2)]
+        private struct InputPair
+        {
+            private Variable<T> _element;
         }
     }
 
@@ -96,7 +124,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             inputGrads[0] = ChainMultiply(grad, function.Derivative(x, Result));
         }
     }

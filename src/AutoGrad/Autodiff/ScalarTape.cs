@@ -660,7 +660,7 @@ public sealed partial class Variable<T>
                 root._node!.PendingGradient = seed;
             }
 
-            var slots = new Variable<T>?[4];
+            var work = new PassWork();
             var next = top;
             try
             {
@@ -671,7 +671,7 @@ public sealed partial class Variable<T>
                         ProcessEntry(next, retainGraph, targets);
                     }
 
-                    ProcessNode(node, ref slots, retainGraph, createGraph: false, targets, this);
+                    ProcessNode(node, work, retainGraph, createGraph: false, targets, this);
                 }
 
                 for (; next >= 0; next--)
@@ -725,7 +725,7 @@ public sealed partial class Variable<T>
             {
                 var node = stack.Pop();
                 nodes.Add(node);
-                foreach (var input in node.Inputs!)
+                foreach (var input in node.Inputs)
                 {
                     if (!input._requiresGrad)
                     {

@@ -115,7 +115,9 @@ internal sealed class ScopeArena<T> : IScopeArena
         _marks.RemoveAt(_marks.Count - 1);
         Tape.Pop(mark.Tape);
 
-        for (var i = mark.Results; i < _results.Count; i++)
+        // Latest first, so the pool hands the objects out again in the order they were first taken: a step that repeats
+        // the same computation gets the same object for the same position.
+        for (var i = _results.Count - 1; i >= mark.Results; i--)
         {
             var result = _results[i];
             result.EndScope();

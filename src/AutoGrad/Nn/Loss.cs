@@ -152,6 +152,12 @@ public static class Loss
         ArgumentNullException.ThrowIfNull(target);
         CheckLabelSmoothing(Name, labelSmoothing);
         CheckReduction(Name, reduction);
+        if (logits.Rank == 2 && reduction != Reduction.None && labelSmoothing == 0 && weight is null && FusableTargets(target, logits.Shape, ignoreIndex))
+        {
+            // The common training case as one op: same values, one node, a single-pass backward.
+            return Variable<T>.FusedCrossEntropy(logits, target.Array, ignoreIndex, reduction == Reduction.Mean);
+        }
+
         return ClassTargetLoss(Name, logits.LogSoftmax(classAxis), "logits", target, reduction, labelSmoothing, weight, ignoreIndex);
     }
 
@@ -454,6 +460,29 @@ public static class Loss
                 ? perSample.Sum() / T.CreateChecked(counted)
                 : perSample.Sum() / (Variable.Constant(oneHot!, shape) * classWeight).Sum(),
         };
+    }
+
+    /// <summary>
+    /// Whether class targets fit [N, C] logits for the fused cross entropy: shape [N], each a class or the ignore
+    /// index. Anything else takes the general path, which reports the problem.
+    /// </summary>
+    private static bool FusableTargets(Indices target, Shape logits, int ignoreIndex)
+    {
+        if (target.Shape.Rank != 1 || target.Shape[0] != logits[0])
+        {
+            return false;
+        }
+
+        var classes = (uint)logits[1];
+        foreach (var y in target.Values)
+        {
+            if ((uint)y >= classes && y != ignoreIndex)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The class axis (1, or 0 for a single sample of shape [C]); throws for a scalar.</summary>

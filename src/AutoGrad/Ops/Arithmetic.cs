@@ -52,7 +52,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var inputs = Inputs!;
+            var inputs = Inputs;
             inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
             inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
         }
@@ -64,7 +64,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var y = Inputs![1];
+            var y = Inputs[1];
             inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y.Reciprocal()) : null;
             inputGrads[1] = NeedsGradient(1) ? -ChainMultiply(grad, Result / y) : null;
         }
@@ -76,7 +76,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var y = Inputs[1];
             if (NeedsGradient(0))
             {
@@ -97,7 +97,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var inputs = Inputs!;
+            var inputs = Inputs;
             inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
             inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
         }

@@ -19,7 +19,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var inputs = Inputs!;
+            var inputs = Inputs;
             var offset = 0;
             for (var i = 0; i < inputs.Length; i++)
             {

@@ -23,7 +23,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var a = Inputs![0];
+            var a = Inputs[0];
             var b = Inputs[1];
             if (NeedsGradient(0))
             {
@@ -116,7 +116,7 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"MatMul: the batch axes of {a._shape} and {b._shape} ({aBatch} and {bBatch}) cannot be broadcast together.");
         }
 
-        var shape = batch.Rank == 0 ? new Shape(m, n) : new Shape([.. batch, m, n]);
+        var shape = batch.Rank == 0 ? Shape.Recent([m, n]) : new Shape([.. batch, m, n]);
         var data = NewBuffer(shape.ElementCount);
         MatMulKernel<T>.Multiply(a.Data, aBatch, b.Data, bBatch, data, batch, m, k, n, transposeA, transposeB);
         return Result(data, shape, ShouldRecord(a, b) ? new MatMulNode(a, b, transposeA, transposeB) : null);

@@ -19,7 +19,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var n = Restore(Result, x._shape, axis, keepDims);
             var safe = Select(n.ElementsEqual(Scalar(T.Zero)), Scalar(T.One), n);
             var local = p == T.CreateChecked(2)

@@ -16,7 +16,7 @@ public sealed partial class Variable<T>
         public override string Name => "Sum";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) =>
-            inputGrads[0] = Restore(grad, Inputs![0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
+            inputGrads[0] = Restore(grad, Inputs[0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
     }
 
     private sealed class MeanNode(Variable<T> x, int axis, bool keepDims) : Node([x])
@@ -25,7 +25,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var n = axis < 0 ? x.Length : x._shape[axis];
             inputGrads[0] = (Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n)).BroadcastTo(x._shape);
         }
@@ -37,7 +37,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var mask = x.ElementsEqual(Restore(Result.Detach(), x._shape, axis, keepDims));
             var count = axis < 0 ? mask.Sum() : mask.Sum(axis, keepDims: true);
             inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), mask / count);
@@ -50,7 +50,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var softmax = (x - Restore(Result, x._shape, axis, keepDims)).Exp();
             inputGrads[0] = ChainMultiply(Restore(grad, x._shape, axis, keepDims), softmax);
         }
@@ -69,9 +69,10 @@ public sealed partial class Variable<T>
 
     private static Shape KeptShape(Shape shape, int axis)
     {
-        var dims = shape.ToArray();
+        Span<int> dims = stackalloc int[shape.Rank];
+        shape.Dimensions.CopyTo(dims);
         dims[axis] = 1;
-        return new Shape(dims);
+        return Shape.Recent(dims);
     }
 
     private static Shape ReducedShape(Shape shape, int axis, bool keepDims)
@@ -81,9 +82,10 @@ public sealed partial class Variable<T>
             return KeptShape(shape, axis);
         }
 
-        var dims = new List<int>(shape.ToArray());
-        dims.RemoveAt(axis);
-        return new Shape(dims.ToArray());
+        Span<int> dims = stackalloc int[shape.Rank - 1];
+        shape.Dimensions[..axis].CopyTo(dims);
+        shape.Dimensions[(axis + 1)..].CopyTo(dims[axis..]);
+        return Shape.Recent(dims);
     }
 
     /// <summary>The sum of all elements, as a scalar (0 for an empty variable).</summary>
@@ -196,25 +198,57 @@ public sealed partial class Variable<T>
     {
         var a = _shape.NormalizeAxis(axis, "LogSumExp");
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
-        var data = NewZeroedBuffer(outer * inner);
-        var row = new T[n];
-        for (var o = 0; o < outer; o++)
+        var data = NewBuffer(outer * inner);
+        var source = Data;
+        if (inner == 1)
         {
-            for (var i = 0; i < inner; i++)
+            // Contiguous rows: max, then exp(row − max) into one scratch row and its sum.
+            var row = NewBuffer(n);
+            for (var o = 0; o < outer; o++)
             {
-                for (var k = 0; k < n; k++)
+                data[o] = LogSumExpRow(source.AsSpan(o * n, n), row);
+            }
+        }
+        else if (n == 0)
+        {
+            data.AsSpan().Fill(T.NegativeInfinity);
+        }
+        else
+        {
+            // Strided axis: the maxima of all columns at once, then exp(x − max) row by row, accumulated with vector
+            // operations over the contiguous inner extent.
+            Kernels<T>.ExtremumAxis(source, data, outer, n, inner, max: true);
+            var shift = NewBuffer(inner);
+            var term = NewBuffer(inner);
+            var sum = NewBuffer(inner);
+            for (var o = 0; o < outer; o++)
+            {
+                var m = data.AsSpan(o * inner, inner);
+                for (var i = 0; i < inner; i++)
                 {
-                    row[k] = Data[(((o * n) + k) * inner) + i];
+                    shift[i] = T.IsFinite(m[i]) ? m[i] : T.Zero;
                 }
 
-                data[(o * inner) + i] = LogSumExpRow(row);
+                sum.AsSpan().Clear();
+                for (var k = 0; k < n; k++)
+                {
+                    TensorPrimitives.Subtract(source.AsSpan(((o * n) + k) * inner, inner), shift, term);
+                    TensorPrimitives.Exp<T>(term, term);
+                    TensorPrimitives.Add<T>(sum, term, sum);
+                }
+
+                for (var i = 0; i < inner; i++)
+                {
+                    // All −∞ gives −∞, any +∞ gives +∞, NaN propagates: the maximum itself, as in LogSumExpRow.
+                    m[i] = T.IsFinite(m[i]) ? m[i] + T.Log(sum[i]) : m[i];
+                }
             }
         }
 
         return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new LogSumExpNode(this, a, keepDims) : null);
     }
 
-    private static T LogSumExpRow(Span<T> row)
+    private static T LogSumExpRow(ReadOnlySpan<T> row, Span<T> scratch)
     {
         if (row.IsEmpty)
         {
@@ -228,8 +262,8 @@ public sealed partial class Variable<T>
             return m;
         }
 
-        TensorPrimitives.Subtract(row, m, row);
-        TensorPrimitives.Exp(row, row);
-        return m + T.Log(TensorPrimitives.Sum<T>(row));
+        TensorPrimitives.Subtract(row, m, scratch);
+        TensorPrimitives.Exp<T>(scratch, scratch);
+        return m + T.Log(TensorPrimitives.Sum<T>(scratch));
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class Variable<T>
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var x = Inputs![0];
+            var x = Inputs[0];
             var y = Inputs[1];
             var half = Const(0.5);
             if (NeedsGradient(0))

@@ -14,21 +14,21 @@ public sealed partial class Variable<T>
     {
         public override string Name => "Reshape";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.Reshape(Inputs![0]._shape);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.Reshape(Inputs[0]._shape);
     }
 
     private sealed class BroadcastToNode(Variable<T> x) : Node([x])
     {
         public override string Name => "BroadcastTo";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.SumTo(Inputs![0]._shape);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.SumTo(Inputs[0]._shape);
     }
 
     private sealed class SumToNode(Variable<T> x) : Node([x])
     {
         public override string Name => "SumTo";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.BroadcastTo(Inputs![0]._shape);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = grad.BroadcastTo(Inputs[0]._shape);
     }
 
     /// <summary>The same values with another shape; at most one dimension may be −1, inferred from the others.</summary>

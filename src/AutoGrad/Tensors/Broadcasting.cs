@@ -15,6 +15,17 @@ internal static class Broadcasting
             return x;
         }
 
+        // One operand already has the result's shape (a bias row added to a batch, a scalar): no new shape.
+        if (CanBroadcastTo(y, x))
+        {
+            return x;
+        }
+
+        if (CanBroadcastTo(x, y))
+        {
+            return y;
+        }
+
         var rank = Math.Max(x.Rank, y.Rank);
         Span<int> dims = stackalloc int[rank];
         for (var i = 0; i < rank; i++)
@@ -135,8 +146,73 @@ internal sealed class BroadcastPlan
         }
     }
 
-    /// <summary>Plans iteration over <paramref name="output"/> with each operand broadcast into it.</summary>
+    /// <summary>
+    /// Plans iteration over <paramref name="output"/> with each operand broadcast into it, positioned at the first row.
+    /// </summary>
+    /// <remarks>
+    /// A training step broadcasts the same shapes every time, so the plans of the last few shape combinations are kept
+    /// per thread and reused (rewound) instead of being rebuilt. A plan is used by one loop at a time on its thread,
+    /// and no loop over a plan creates another, so handing out a cached plan never disturbs one in use.
+    /// </remarks>
     public static BroadcastPlan Create(Shape output, params ReadOnlySpan<Shape> operands)
+    {
+        var cache = t_cache ??= new CacheEntry[CacheSize];
+        for (var i = 0; i < cache.Length; i++)
+        {
+            if (cache[i] is { } entry && entry.Matches(output, operands))
+            {
+                entry.Plan.Rewind();
+                return entry.Plan;
+            }
+        }
+
+        var plan = Build(output, operands);
+        cache[t_next] = new CacheEntry(output, operands.ToArray(), plan);
+        t_next = (t_next + 1) % CacheSize;
+        return plan;
+    }
+
+    /// <summary>Returns to the first row.</summary>
+    private void Rewind()
+    {
+        Array.Clear(_index);
+        Array.Clear(_offsets);
+    }
+
+    private const int CacheSize = 16;
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+    [ThreadStatic]
+    private static CacheEntry?[]? t_cache;
+
+    [ThreadStatic]
+    private static int t_next;
+#pragma warning restore IDE1006
+
+    private sealed class CacheEntry(Shape output, Shape[] operands, BroadcastPlan plan)
+    {
+        public BroadcastPlan Plan { get; } = plan;
+
+        public bool Matches(Shape o, ReadOnlySpan<Shape> ops)
+        {
+            if (ops.Length != operands.Length || o != output)
+            {
+                return false;
+            }
+
+            for (var k = 0; k < ops.Length; k++)
+            {
+                if (ops[k] != operands[k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private static BroadcastPlan Build(Shape output, ReadOnlySpan<Shape> operands)
     {
         var rank = output.Rank;
         var n = operands.Length;

@@ -43,6 +43,9 @@ public sealed class Indices
     /// <summary>The values, row-major, without copying.</summary>
     public ReadOnlySpan<int> Values => _values;
 
+    /// <summary>The backing array (never mutated: indices are immutable).</summary>
+    internal int[] Array => _values;
+
     /// <summary>A vector of indices.</summary>
     /// <param name="values">The positions.</param>
     public static implicit operator Indices(int[] values) => new(values);

@@ -47,6 +47,43 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         _length = (int)length;
     }
 
+    /// <summary>
+    /// A shape with these dimensions, reusing one made recently on this thread when the dimensions match: ops that
+    /// produce the same shapes every training step then allocate no dimension arrays (shapes are immutable, so
+    /// sharing one is safe).
+    /// </summary>
+    internal static Shape Recent(ReadOnlySpan<int> dimensions)
+    {
+        if (dimensions.IsEmpty)
+        {
+            return default;
+        }
+
+        var cache = t_recent ??= new Shape[RecentCount];
+        foreach (var shape in cache)
+        {
+            if (shape._dims is { } dims && dimensions.SequenceEqual(dims))
+            {
+                return shape;
+            }
+        }
+
+        var made = new Shape(dimensions);
+        cache[t_nextRecent] = made;
+        t_nextRecent = (t_nextRecent + 1) % RecentCount;
+        return made;
+    }
+
+    private const int RecentCount = 16;
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+    [ThreadStatic]
+    private static Shape[]? t_recent;
+
+    [ThreadStatic]
+    private static int t_nextRecent;
+#pragma warning restore IDE1006
+
     /// <summary>Builds a shape from a collection expression such as <c>[2, 3]</c>.</summary>
     /// <param name="dimensions">The dimensions.</param>
     /// <returns>The shape.</returns>
