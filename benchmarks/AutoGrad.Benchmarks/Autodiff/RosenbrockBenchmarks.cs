@@ -6,7 +6,7 @@ namespace AutoGrad.Benchmarks.Autodiff;
 /// Tape-overhead baseline: the generalized Rosenbrock function
 /// f(x) = Σ_{i=0}^{n-2} [100 (x_{i+1} − x_i²)² + (1 − x_i)²], evaluated with plain doubles (value only),
 /// with plain doubles plus a hand-derived gradient, and with AutoGrad on n scalar parameters
-/// (value and gradient by reverse mode).
+/// (value and gradient by reverse mode), with nodes and on the scalar tape of a step scope.
 /// </summary>
 /// <remarks>
 /// The starting point is the classic x = (−1.2, 1.0, −1.2, 1.0, …). The AutoGrad version records about
@@ -88,6 +88,23 @@ public class RosenbrockBenchmarks
         return f.ToScalar() + _parameters[0].Grad!.ToScalar();
     }
 
+    /// <summary>
+    /// The same as <see cref="AutoGradValueAndGradient"/>, inside <c>Variable.StepScope(recycleVariables: true)</c>:
+    /// the rank-0 operations go on the scalar tape (no node per operation), and in steady state nothing is allocated
+    /// but the scope object itself.
+    /// </summary>
+    /// <returns>f(x) + ∂f/∂x₀ as computed by AutoGrad.</returns>
+    [Benchmark]
+    public double AutoGradStepScope()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        var f = AutoGradForwardBackward(_parameters);
+
+        // Read the gradient as an optimizer does: handing it out through Grad would make the next ZeroGrad leave the
+        // buffer to the caller and the next backward allocate a new one.
+        return f.ToScalar() + _parameters[0].CurrentGrad!.ToScalar();
+    }
+
     private static double ValueAndHandGradient(double[] x, double[] grad)
     {
         var n = x.Length;
@@ -127,13 +144,24 @@ public class RosenbrockBenchmarks
     {
         var handValue = ValueAndHandGradient(_x, _handGrad);
         var plainValue = PlainValue();
-        var f = AutoGradForwardBackward(_parameters);
         Check("PlainValue", plainValue, handValue);
+        var f = AutoGradForwardBackward(_parameters);
         Check("AutoGrad value", f.ToScalar(), handValue);
+        CheckGradients("AutoGrad");
+        using (Variable.StepScope(recycleVariables: true))
+        {
+            f = AutoGradForwardBackward(_parameters);
+            Check("AutoGrad (step scope) value", f.ToScalar(), handValue);
+            CheckGradients("AutoGrad (step scope)");
+        }
+    }
+
+    private void CheckGradients(string what)
+    {
         for (var i = 0; i < N; i++)
         {
-            var grad = _parameters[i].Grad ?? throw new InvalidOperationException($"Rosenbrock (n = {N}): AutoGrad produced no gradient for x[{i}].");
-            Check($"AutoGrad ∂f/∂x[{i}]", grad.ToScalar(), _handGrad[i]);
+            var grad = _parameters[i].Grad ?? throw new InvalidOperationException($"Rosenbrock (n = {N}): {what} produced no gradient for x[{i}].");
+            Check($"{what} ∂f/∂x[{i}]", grad.ToScalar(), _handGrad[i]);
         }
     }
 

@@ -33,6 +33,13 @@ public sealed partial class Variable<T>
     /// </exception>
     public void Backward(bool retainGraph = false, bool createGraph = false)
     {
+        if (_tape is not null)
+        {
+            // A result of the scalar tape: no seed variable, no graph walk.
+            _tape.Backward(this, T.One, retainGraph, createGraph);
+            return;
+        }
+
         if (Data.Length != 1)
         {
             throw new InvalidOperationException(
@@ -142,6 +149,17 @@ public sealed partial class Variable<T>
         retainGraph |= createGraph;
         using var mode = GradMode.Set(createGraph);
 
+        if (root._tape is not null)
+        {
+            if (createGraph)
+            {
+                ScalarTape.ThrowCreateGraph();
+            }
+
+            root._tape.RunMixed(root, seed, retainGraph, targets);
+            return;
+        }
+
         if (root._node is null)
         {
             Deliver(root, seed, createGraph, targets);
@@ -169,62 +187,96 @@ public sealed partial class Variable<T>
         (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
         PassWork work)
     {
-        var nodes = Collect(rootNode, work);
+        var nodes = Collect(rootNode, work, out var readsTape);
+        if (readsTape)
+        {
+            // An ordinary op read a result of the scalar tape: one pass over both (ScalarTape.RunMixed).
+            if (createGraph)
+            {
+                ScalarTape.ThrowCreateGraph();
+            }
+
+            var tape = ScopeArena<T>.Peek?.Tape ?? throw new InvalidOperationException(
+                "Backward: the graph reads a scalar result of a StepScope on another thread. Scopes and their results are per thread.");
+            tape.RunMixed(rootNode.Result, seed, retainGraph, targets);
+            return;
+        }
+
         rootNode.PendingGradient = seed;
-        var slots = work.Slots;
         foreach (var node in nodes)
         {
-            var grad = node.PendingGradient;
-            node.PendingGradient = null;
-            if (grad is null)
+            ProcessNode(node, work, retainGraph, createGraph, targets, tape: null);
+        }
+    }
+
+    /// <summary>
+    /// Turns the gradient accumulated for <paramref name="node"/>'s result into gradients of its inputs: upstream nodes
+    /// accumulate it as pending, leaves receive it, and results of the scalar <paramref name="tape"/> add it to their
+    /// adjoint (only in a mixed pass).
+    /// </summary>
+    private static void ProcessNode(
+        Node node,
+        PassWork work,
+        bool retainGraph,
+        bool createGraph,
+        (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
+        ScalarTape? tape)
+    {
+        var grad = node.PendingGradient;
+        node.PendingGradient = null;
+        if (grad is null)
+        {
+            return;
+        }
+
+        t_visitObserver?.Invoke(node);
+
+        if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
+        {
+            t.Captured[index] = grad;
+        }
+
+        var inputs = node.Inputs;
+        var slots = work.Slots;
+        if (slots.Length < inputs.Length)
+        {
+            slots = work.Slots = new Variable<T>?[inputs.Length];
+        }
+
+        var inputGrads = slots.AsSpan(0, inputs.Length);
+        inputGrads.Clear();
+        node.Backward(grad, inputGrads);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var g = inputGrads[i];
+            var input = inputs[i];
+            if (g is null || !input._requiresGrad)
             {
                 continue;
             }
 
-            t_visitObserver?.Invoke(node);
-
-            if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
+            if (g._shape != input._shape)
             {
-                t.Captured[index] = grad;
+                g = g.SumTo(input._shape);
             }
 
-            var inputs = node.Inputs;
-            if (slots.Length < inputs.Length)
+            if (input._node is { } upstream)
             {
-                slots = work.Slots = new Variable<T>?[inputs.Length];
+                upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
             }
-
-            var inputGrads = slots.AsSpan(0, inputs.Length);
-            inputGrads.Clear();
-            node.Backward(grad, inputGrads);
-            for (var i = 0; i < inputs.Length; i++)
+            else if (input._tape is not null)
             {
-                var g = inputGrads[i];
-                var input = inputs[i];
-                if (g is null || !input._requiresGrad)
-                {
-                    continue;
-                }
-
-                if (g._shape != input._shape)
-                {
-                    g = g.SumTo(input._shape);
-                }
-
-                if (input._node is { } upstream)
-                {
-                    upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
-                }
-                else
-                {
-                    Deliver(input, g, createGraph, targets);
-                }
+                tape!.AddAdjoint(input, g);
             }
-
-            if (!retainGraph)
+            else
             {
-                node.Release();
+                Deliver(input, g, createGraph, targets);
             }
+        }
+
+        if (!retainGraph)
+        {
+            node.Release();
         }
     }
 
@@ -244,8 +296,10 @@ public sealed partial class Variable<T>
     }
 
     /// <summary>The nodes reachable from <paramref name="start"/>, ordered by decreasing sequence number.</summary>
-    private static List<Node> Collect(Node start, PassWork work)
+    /// <remarks><paramref name="readsTape"/> tells whether a collected node reads a result of the scalar tape.</remarks>
+    private static List<Node> Collect(Node start, PassWork work, out bool readsTape)
     {
+        readsTape = false;
         var stamp = Interlocked.Increment(ref s_passStamp);
         var nodes = work.Nodes;
         var stack = work.Stack;
@@ -259,6 +313,10 @@ public sealed partial class Variable<T>
                 if (input._node is { } n && n.VisitStamp != stamp && input._requiresGrad)
                 {
                     Visit(n, stamp, stack);
+                }
+                else if (input._tape is not null)
+                {
+                    readsTape = true;
                 }
             }
         }
@@ -287,7 +345,7 @@ public sealed partial class Variable<T>
         }
     }
 
-    private static void Visit(Node node, long stamp, Stack<Node> stack)
+    internal static void Visit(Node node, long stamp, Stack<Node> stack)
     {
         if (node.IsReleased)
         {

@@ -21,11 +21,20 @@ public static class GradMode
     public static GradModeScope Set(bool enabled)
     {
         var previous = !t_disabled;
-        t_disabled = !enabled;
+        Restore(enabled);
         return new GradModeScope(previous);
     }
 
-    internal static void Restore(bool enabled) => t_disabled = !enabled;
+    internal static void Restore(bool enabled)
+    {
+        t_disabled = !enabled;
+
+        // The innermost step scope mirrors the mode, so a scalar op inside it tests one thread-static, not two.
+        if (StepScope.Current is { } scope)
+        {
+            scope.Recording = enabled;
+        }
+    }
 }
 
 /// <summary>A scope that restores the previous <see cref="GradMode"/> of its thread when disposed.</summary>

@@ -71,6 +71,7 @@ public sealed partial class Variable<T>
 
             Sequence = sequence;
             t_lastSequence = sequence;
+            TapeMark = ScopeArena<T>.Peek?.Tape.EntryCount ?? 0;
         }
 
         /// <summary>
@@ -86,6 +87,12 @@ public sealed partial class Variable<T>
 
         /// <summary>Position in recording order (larger = recorded later).</summary>
         public long Sequence { get; private set; }
+
+        /// <summary>
+        /// The number of entries on this thread's scalar tape when the node was created: entries at or above it were
+        /// recorded after the node, so a backward pass through both handles them first.
+        /// </summary>
+        public int TapeMark { get; }
 
         /// <summary>The variable this node produced; set once when it is created.</summary>
         public Variable<T> Result { get; set; } = null!;

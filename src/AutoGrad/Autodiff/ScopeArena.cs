@@ -41,6 +41,12 @@ internal sealed class ScopeArena<T> : IScopeArena
     /// <summary>This thread's arena for <typeparamref name="T"/>.</summary>
     internal static ScopeArena<T> ForThread => t_instance ??= new ScopeArena<T>();
 
+    /// <summary>This thread's arena for <typeparamref name="T"/> if it has one, without creating it.</summary>
+    internal static ScopeArena<T>? Peek => t_instance;
+
+    /// <summary>The scalar tape: rank-0 ops of this thread's live scopes, one segment per scope.</summary>
+    internal Variable<T>.ScalarTape Tape { get; } = new();
+
     /// <summary>The number of free buffers held (for tests).</summary>
     internal int FreeBufferCount
     {
@@ -107,6 +113,7 @@ internal sealed class ScopeArena<T> : IScopeArena
 
         var mark = _marks[^1];
         _marks.RemoveAt(_marks.Count - 1);
+        Tape.Pop(mark.Tape);
 
         // Latest first, so the pool hands the objects out again in the order they were first taken: a step that repeats
         // the same computation gets the same object for the same position.
@@ -142,8 +149,9 @@ internal sealed class ScopeArena<T> : IScopeArena
         }
     }
 
+    /// <summary>Makes <paramref name="scope"/> the owner of what is registered or rented next (its segment starts here).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void EnterScope(StepScope scope)
+    internal void EnterScope(StepScope scope)
     {
         if (_marks.Count == 0 || !ReferenceEquals(_marks[^1].Scope, scope))
         {
@@ -158,7 +166,7 @@ internal sealed class ScopeArena<T> : IScopeArena
             _outermostScopes++;
         }
 
-        _marks.Add(new Mark(scope, _results.Count, _rented.Count));
+        _marks.Add(new Mark(scope, _results.Count, _rented.Count, Tape.Push(scope.RecycleVariables)));
         scope.Enlist(this);
     }
 
@@ -182,7 +190,7 @@ internal sealed class ScopeArena<T> : IScopeArena
         }
     }
 
-    private readonly record struct Mark(StepScope Scope, int Results, int Rented);
+    private readonly record struct Mark(StepScope Scope, int Results, int Rented, Variable<T>.TapeMark Tape);
 
     private sealed class FreeList
     {

@@ -62,6 +62,7 @@ public sealed class StepScope : IDisposable
         _outer = t_current;
         _threadId = Environment.CurrentManagedThreadId;
         Depth = (_outer?.Depth ?? 0) + 1;
+        Recording = GradMode.IsEnabled;
         t_current = this;
     }
 
@@ -76,6 +77,15 @@ public sealed class StepScope : IDisposable
 
     /// <summary>1 for an outermost scope, 2 for one inside it, and so on.</summary>
     internal int Depth { get; }
+
+    /// <summary>
+    /// <see cref="GradMode.IsEnabled"/>, mirrored while this is the innermost scope (<see cref="GradMode"/> updates it),
+    /// so the scalar fast path reads one thread-static.
+    /// </summary>
+    internal bool Recording { get; set; }
+
+    /// <summary>The scalar tape (a <c>ScalarTape&lt;T&gt;</c>) the scope's scalar ops used last, cached for the fast path.</summary>
+    internal object? ScalarTape { get; set; }
 
     /// <summary>
     /// Ends the scope: its results are marked ended (a later use throws) and their buffers return to the thread's
@@ -106,6 +116,7 @@ public sealed class StepScope : IDisposable
 
         IsDisposed = true;
         t_current = _outer;
+        _outer?.Recording = GradMode.IsEnabled;
         _arena0?.End(this);
         _arena1?.End(this);
         if (_moreArenas is not null)

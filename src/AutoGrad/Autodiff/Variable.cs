@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -35,6 +36,16 @@ public sealed partial class Variable<T> : IVariable
     private bool _gradExposed;
     private Variable<T>? _spareGrad;
 
+    // The scalar tape (ScalarTape.cs): the tape that recorded this variable as a result (null for every other
+    // variable), and its slot there, or, for a variable from outside the tape, the slot it was last registered at.
+    private ScalarTape? _tape;
+    private int _tapeSlot;
+
+    // Guards _grad, _ownsGrad, _gradExposed and _spareGrad: concurrent backward passes may share a leaf. A spin lock
+    // rather than Monitor, because the scalar tape takes it once per parameter per step and Monitor's call, thread
+    // lookup and second interlocked operation cost several times a single compare-exchange.
+    private int _gradLock;
+
     internal Variable(T[] data, Shape shape, bool requiresGrad)
     {
         if (data.Length != shape.ElementCount)
@@ -60,7 +71,7 @@ public sealed partial class Variable<T> : IVariable
     public bool RequiresGrad => _requiresGrad;
 
     /// <summary>Whether this variable was created directly (a parameter or a constant) rather than computed by a recorded operation.</summary>
-    public bool IsLeaf => _node is null;
+    public bool IsLeaf => _node is null && _tape is null;
 
     /// <summary>
     /// The gradient accumulated by backward passes, with this variable's shape; <c>null</c> when no backward
@@ -101,9 +112,9 @@ public sealed partial class Variable<T> : IVariable
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            if (_ended)
+            if (_ended | _tape is not null)
             {
-                ThrowEnded();
+                CheckLive();
             }
 
             return _buffer;
@@ -111,7 +122,7 @@ public sealed partial class Variable<T> : IVariable
     }
 
     /// <summary>Whether this variable was a result of a <see cref="StepScope"/> that has ended.</summary>
-    internal bool HasEnded => _ended;
+    internal bool HasEnded => _ended || (_tape is not null && !_tape.Owns(this));
 
     /// <summary>Copies the values into a new row-major array.</summary>
     /// <returns>The values.</returns>
@@ -173,7 +184,7 @@ public sealed partial class Variable<T> : IVariable
     /// </remarks>
     public void ZeroGrad(bool setToNull = true)
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             var recyclable = _grad is not null && _ownsGrad && !_grad._requiresGrad;
             if (setToNull || _grad is null)
@@ -203,7 +214,7 @@ public sealed partial class Variable<T> : IVariable
     /// <summary>Adds a gradient contribution to this leaf (thread-safe: concurrent passes may share a leaf).</summary>
     internal void AccumulateGrad(Variable<T> contribution, bool createGraph)
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             if (_grad is null)
             {
@@ -243,6 +254,61 @@ public sealed partial class Variable<T> : IVariable
     }
 
     /// <summary>
+    /// Adds a scalar gradient contribution to this one-element leaf, in place when it owns its gradient (or kept one
+    /// from <see cref="ZeroGrad"/>), so the scalar tape delivers to parameters without allocating.
+    /// </summary>
+    internal void AccumulateScalarGrad(T contribution)
+    {
+        using (LockGrad())
+        {
+            if (_grad is null && _spareGrad is { } spare)
+            {
+                _spareGrad = null;
+                spare._buffer[0] = contribution;
+                _grad = spare;
+                _ownsGrad = true;
+                _gradExposed = false;
+                return;
+            }
+
+            if (_grad is not null && _ownsGrad && !_grad._requiresGrad)
+            {
+                _grad._buffer[0] += contribution;
+                return;
+            }
+        }
+
+        AccumulateGrad(new Variable<T>([contribution], _shape, requiresGrad: false), createGraph: false);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private GradLockScope LockGrad()
+    {
+        if (Interlocked.CompareExchange(ref _gradLock, 1, 0) != 0)
+        {
+            SpinUntilLocked();
+        }
+
+        return new GradLockScope(this);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SpinUntilLocked()
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _gradLock) != 0 || Interlocked.CompareExchange(ref _gradLock, 1, 0) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Releases the gradient lock when disposed (taken by <see cref="LockGrad"/>).</summary>
+    private readonly ref struct GradLockScope(Variable<T> owner)
+    {
+        public void Dispose() => Volatile.Write(ref owner._gradLock, 0);
+    }
+
+    /// <summary>
     /// The gradient's buffer for changing it in place (gradient clipping), or null when there is no gradient. A
     /// gradient this variable does not own outright (one left by <c>Backward(createGraph: true)</c>, which may be on
     /// a graph or shared with other variables or the seed) is first replaced by a private copy off the graph, so the
@@ -250,7 +316,7 @@ public sealed partial class Variable<T> : IVariable
     /// </summary>
     internal T[]? MutableGrad()
     {
-        lock (_buffer)
+        using (LockGrad())
         {
             if (_grad is null)
             {
@@ -351,6 +417,17 @@ public sealed partial class Variable<T> : IVariable
         return this;
     }
 
+    /// <summary>Throws when this variable has ended: a result of a disposed scope, on the ordinary path or the scalar tape.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CheckLive()
+    {
+        if (HasEnded)
+        {
+            ThrowEnded();
+        }
+    }
+
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowEnded() => throw new InvalidOperationException(
         $"This variable (shape {_shape}) was computed inside a StepScope that has been disposed, and its buffer has gone back to the pool. Copy what you need out before the scope ends (ToScalar(), ToArray(), or Variable.Constant(v.ToArray(), v.Shape)), or compute it outside the scope.");
@@ -368,7 +445,7 @@ public sealed partial class Variable<T> : IVariable
         sb.Append(" (shape ").Append(_shape.ToString()).Append(", ").Append(typeof(T) == typeof(double) ? "double" : typeof(T) == typeof(float) ? "float" : typeof(T).Name);
         if (_requiresGrad)
         {
-            sb.Append(_node is null ? ", requires grad" : ", grad_fn " + _node.Name);
+            sb.Append(_node is not null ? ", grad_fn " + _node.Name : _tape is not null ? ", grad_fn " + _tape.OpName(this) : ", requires grad");
         }
 
         return sb.Append(')').ToString();

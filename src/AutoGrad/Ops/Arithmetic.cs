@@ -207,6 +207,11 @@ public sealed partial class Variable<T>
     /// <returns>A new variable.</returns>
     public Variable<T> Negate()
     {
+        if (ScalarTape.For(this) is { } tape)
+        {
+            return tape.Negate(this);
+        }
+
         var data = NewBuffer(Data.Length);
         TensorPrimitives.Negate(Data, data);
         return Result(data, _shape, ShouldRecord(this) ? NegateNode.Create(this) : null);
@@ -218,6 +223,12 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public Variable<T> Add(Variable<T> y)
     {
+        ArgumentNullException.ThrowIfNull(y);
+        if (ScalarTape.For(this, y) is { } tape)
+        {
+            return tape.Add(this, y);
+        }
+
         var data = Binary<BinaryKernels.Add<T>>(this, y, "Add", out var shape);
         return Result(data, shape, ShouldRecord(this, y) ? AddNode.Create(this, y) : null);
     }
@@ -228,6 +239,12 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public Variable<T> Subtract(Variable<T> y)
     {
+        ArgumentNullException.ThrowIfNull(y);
+        if (ScalarTape.For(this, y) is { } tape)
+        {
+            return tape.Subtract(this, y);
+        }
+
         var data = Binary<BinaryKernels.Subtract<T>>(this, y, "Subtract", out var shape);
         return Result(data, shape, ShouldRecord(this, y) ? SubtractNode.Create(this, y) : null);
     }
@@ -238,6 +255,12 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public Variable<T> Multiply(Variable<T> y)
     {
+        ArgumentNullException.ThrowIfNull(y);
+        if (ScalarTape.For(this, y) is { } tape)
+        {
+            return tape.Multiply(this, y);
+        }
+
         var data = Binary<BinaryKernels.Multiply<T>>(this, y, "Multiply", out var shape);
         return Result(data, shape, ShouldRecord(this, y) ? MultiplyNode.Create(this, y) : null);
     }
@@ -248,6 +271,12 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public Variable<T> Divide(Variable<T> y)
     {
+        ArgumentNullException.ThrowIfNull(y);
+        if (ScalarTape.For(this, y) is { } tape)
+        {
+            return tape.Divide(this, y);
+        }
+
         var data = Binary<BinaryKernels.Divide<T>>(this, y, "Divide", out var shape);
         return Result(data, shape, ShouldRecord(this, y) ? DivideNode.Create(this, y) : null);
     }
@@ -269,37 +298,45 @@ public sealed partial class Variable<T>
     public static Variable<T> operator +(Variable<T> x, Variable<T> y) => x.Add(y);
 
     /// <summary>Adds a scalar to every element.</summary>
-    public static Variable<T> operator +(Variable<T> x, T y) => x.Add(Scalar(y));
+    public static Variable<T> operator +(Variable<T> x, T y) =>
+        ScalarTape.For(x) is { } tape ? tape.Add(x, y) : x.Add(Scalar(y));
 
     /// <summary>Adds a scalar to every element.</summary>
-    public static Variable<T> operator +(T x, Variable<T> y) => Scalar(x).Add(y);
+    public static Variable<T> operator +(T x, Variable<T> y) =>
+        ScalarTape.For(y) is { } tape ? tape.Add(x, y) : Scalar(x).Add(y);
 
     /// <summary>Element-wise difference with broadcasting.</summary>
     public static Variable<T> operator -(Variable<T> x, Variable<T> y) => x.Subtract(y);
 
     /// <summary>Subtracts a scalar from every element.</summary>
-    public static Variable<T> operator -(Variable<T> x, T y) => x.Subtract(Scalar(y));
+    public static Variable<T> operator -(Variable<T> x, T y) =>
+        ScalarTape.For(x) is { } tape ? tape.Subtract(x, y) : x.Subtract(Scalar(y));
 
     /// <summary>Subtracts every element from a scalar.</summary>
-    public static Variable<T> operator -(T x, Variable<T> y) => Scalar(x).Subtract(y);
+    public static Variable<T> operator -(T x, Variable<T> y) =>
+        ScalarTape.For(y) is { } tape ? tape.Subtract(x, y) : Scalar(x).Subtract(y);
 
     /// <summary>Element-wise product with broadcasting.</summary>
     public static Variable<T> operator *(Variable<T> x, Variable<T> y) => x.Multiply(y);
 
     /// <summary>Multiplies every element by a scalar.</summary>
-    public static Variable<T> operator *(Variable<T> x, T y) => x.Multiply(Scalar(y));
+    public static Variable<T> operator *(Variable<T> x, T y) =>
+        ScalarTape.For(x) is { } tape ? tape.Multiply(x, y) : x.Multiply(Scalar(y));
 
     /// <summary>Multiplies every element by a scalar.</summary>
-    public static Variable<T> operator *(T x, Variable<T> y) => Scalar(x).Multiply(y);
+    public static Variable<T> operator *(T x, Variable<T> y) =>
+        ScalarTape.For(y) is { } tape ? tape.Multiply(x, y) : Scalar(x).Multiply(y);
 
     /// <summary>Element-wise quotient with broadcasting.</summary>
     public static Variable<T> operator /(Variable<T> x, Variable<T> y) => x.Divide(y);
 
     /// <summary>Divides every element by a scalar.</summary>
-    public static Variable<T> operator /(Variable<T> x, T y) => x.Divide(Scalar(y));
+    public static Variable<T> operator /(Variable<T> x, T y) =>
+        ScalarTape.For(x) is { } tape ? tape.Divide(x, y) : x.Divide(Scalar(y));
 
     /// <summary>Divides a scalar by every element.</summary>
-    public static Variable<T> operator /(T x, Variable<T> y) => Scalar(x).Divide(y);
+    public static Variable<T> operator /(T x, Variable<T> y) =>
+        ScalarTape.For(y) is { } tape ? tape.Divide(x, y) : Scalar(x).Divide(y);
 
     /// <summary>Element-wise negation.</summary>
     public static Variable<T> operator -(Variable<T> x)
