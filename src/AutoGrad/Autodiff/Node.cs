@@ -92,7 +92,7 @@ public sealed partial class Variable<T>
         /// The number of entries on this thread's scalar tape when the node was created: entries at or above it were
         /// recorded after the node, so a backward pass through both handles them first.
         /// </summary>
-        public int TapeMark { get; }
+        public int TapeMark { get; private set; }
 
         /// <summary>The variable this node produced; set once when it is created.</summary>
         public Variable<T> Result { get; set; } = null!;

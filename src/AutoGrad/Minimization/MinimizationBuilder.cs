@@ -547,8 +547,8 @@ public abstract class MinimizationBuilder<TSelf, T>
         {
             sum += parameters[i] switch
             {
-                Variable<double> d => SumOfSquares(d.Grad),
-                Variable<float> f => SumOfSquares(f.Grad),
+                Variable<double> d => SumOfSquares(d.CurrentGrad),
+                Variable<float> f => SumOfSquares(f.CurrentGrad),
                 _ => 0,
             };
         }

@@ -71,8 +71,8 @@ public static class GradientClipping
         {
             var norm = list[i] switch
             {
-                Variable<double> d => PartialNorm(d.Grad, normType),
-                Variable<float> f => PartialNorm(f.Grad, normType),
+                Variable<double> d => PartialNorm(d.CurrentGrad, normType),
+                Variable<float> f => PartialNorm(f.CurrentGrad, normType),
                 _ => null,
             };
             if (norm is not { } n)
@@ -100,8 +100,8 @@ public static class GradientClipping
         {
             var culprit = list.FindIndex(p => p switch
             {
-                Variable<double> d => !AllFinite(d.Grad),
-                Variable<float> f => !AllFinite(f.Grad),
+                Variable<double> d => !AllFinite(d.CurrentGrad),
+                Variable<float> f => !AllFinite(f.CurrentGrad),
                 _ => false,
             }) is var i and >= 0
                 ? $" (the gradient of parameter {i}, shape {list[i].Shape}, holds NaN or ±∞)"
@@ -271,7 +271,7 @@ public static class GradientClipping
     private static void Clamp<T>(Variable<T> parameter, double clipValue)
         where T : IFloatingPointIeee754<T>
     {
-        var grad = parameter.Grad;
+        var grad = parameter.CurrentGrad;
         if (grad is null || grad.Length == 0)
         {
             return;

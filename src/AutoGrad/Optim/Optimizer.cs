@@ -169,9 +169,14 @@ public abstract class Optimizer
     /// <param name="setToNull">Set gradients to null (the default, as in PyTorch) rather than to zeros.</param>
     public void ZeroGrad(bool setToNull = true)
     {
-        foreach (var p in Parameters)
+        // Index loops: no enumerator is allocated, as a training step calls this every time.
+        for (var g = 0; g < _groups.Count; g++)
         {
-            p.ZeroGrad(setToNull);
+            var parameters = _groups[g].Parameters;
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                parameters[i].ZeroGrad(setToNull);
+            }
         }
     }
 
@@ -214,10 +219,10 @@ public abstract class Optimizer
                 {
                     switch (parameters[i])
                     {
-                        case Variable<double> d when d.Grad is not null:
+                        case Variable<double> d when d.CurrentGrad is not null:
                             measured += UpdateOne(group, d);
                             break;
-                        case Variable<float> f when f.Grad is not null:
+                        case Variable<float> f when f.CurrentGrad is not null:
                             measured += UpdateOne(group, f);
                             break;
                     }
@@ -288,7 +293,7 @@ public abstract class Optimizer
     {
         var state = _state[parameter];
         state.Step++;
-        return UpdateAndMeasure(group.Options, state, parameter.Data, parameter.Grad!.Values);
+        return UpdateAndMeasure(group.Options, state, parameter.Data, parameter.CurrentGrad!.Values);
     }
 
     /// <summary>The sum of the squares of all gradients, and a description of the first non-finite one.</summary>
@@ -303,8 +308,8 @@ public abstract class Optimizer
             {
                 var (squares, finite) = parameters[i] switch
                 {
-                    Variable<double> d => SumOfSquares(d.Grad),
-                    Variable<float> f => SumOfSquares(f.Grad),
+                    Variable<double> d => SumOfSquares(d.CurrentGrad),
+                    Variable<float> f => SumOfSquares(f.CurrentGrad),
                     _ => (0.0, true),
                 };
                 sum += squares;

@@ -190,7 +190,7 @@ public class StepScopeTests
         static double[] HessianDiagonal(Variable<double> w)
         {
             w.ZeroGrad();
-            var f = ((w * w * w).Sum() + (w.Tanh() * w).Sum()).Exp();
+            var f = ((w * w * w) + (w.Tanh() * w)).Exp().Sum();
             var g = Variable.Gradients(f, [w], createGraph: true)[0]!;
             var row = new double[w.Length];
             for (var i = 0; i < w.Length; i++)
