@@ -115,6 +115,22 @@ public class MlpStepBenchmarks<T>
         return loss.ToScalar();
     }
 
+    /// <summary>
+    /// One training step with AutoGrad inside a recycling step scope, the counterpart of TorchSharp's dispose scope: the
+    /// step's intermediates, their buffers and nodes come from per-thread pools.
+    /// </summary>
+    /// <returns>The step's loss.</returns>
+    [Benchmark]
+    public T AutoGradInStepScope()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        var loss = AutoGradLoss();
+        loss.Backward();
+        _adam.Step();
+        _adam.ZeroGrad();
+        return loss.ToScalar();
+    }
+
     /// <summary>One training step with TorchSharp (two threads).</summary>
     /// <returns>The loss tensor's number of elements (reading the loss back is not part of the step).</returns>
     [Benchmark(Baseline = true)]
