@@ -20,6 +20,13 @@ namespace AutoGrad;
 /// long run holds only the parameters, the optimizer's state and the history.
 /// </para>
 /// <para>
+/// <b>Each evaluation runs in a <see cref="StepScope"/>.</b> The loss function's intermediates come from the thread's
+/// buffer pool and end with the evaluation: a variable the loss function stores somewhere for later throws when used
+/// after the evaluation (copy values out with <c>ToScalar()</c> or <c>ToArray()</c> instead). Scalar operations inside
+/// the loss go on the scalar tape, so a loss that itself takes a gradient with <c>createGraph: true</c> through
+/// scalar operations is not supported inside <c>Minimize</c>.
+/// </para>
+/// <para>
 /// <b>Stopping.</b> Rules combine; after each iteration they are checked in this order, and the first that holds is
 /// reported: gradient norm, absolute loss change, relative loss change, the user predicate, the iteration limit,
 /// the epoch limit, the wall-time limit. Cancellation is checked before each iteration. A non-finite loss stops the
@@ -270,6 +277,10 @@ public abstract class MinimizationBuilder<TSelf, T>
         {
             // Record even when the optimizer calls this from inside a no-grad scope (as PyTorch's L-BFGS does).
             using var recording = GradMode.Set(enabled: true);
+
+            // Each evaluation is a step scope: its intermediates come from the thread's pool and end with it (the
+            // driver keeps only the loss value and the parameters' gradients, which outlive the scope).
+            using var scope = Variable.StepScope();
             optimizer.ZeroGrad();
             var loss = Loss();
             CheckLoss(loss);
@@ -495,6 +506,7 @@ public abstract class MinimizationBuilder<TSelf, T>
 
     private double EvaluateFinal()
     {
+        using (Variable.StepScope())
         using (Variable.NoGrad())
         {
             var loss = FinalLoss();

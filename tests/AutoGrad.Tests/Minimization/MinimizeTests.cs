@@ -18,6 +18,24 @@ public class MinimizeTests
     private static readonly double[] s_bowlStart = [3.0, 0.0, -1.5];
 
     [Fact]
+    public void Each_evaluation_runs_in_a_step_scope_so_an_intermediate_kept_by_the_loss_is_detected_afterwards()
+    {
+        Variable<double>? kept = null;
+        var result = Minimize.Function(
+            x =>
+            {
+                var residual = x - Variable.Constant(s_center);
+                kept = residual;
+                return residual.Square().Sum();
+            },
+            s_bowlStart).Until(maxIterations: 3).Run();
+
+        Assert.True(result.Iterations >= 1);
+        var error = Assert.Throws<InvalidOperationException>(() => kept!.ToArray());
+        Assert.Contains("StepScope", error.Message);
+    }
+
+    [Fact]
     public void The_issues_example_reads_as_written_with_any_optimizer()
     {
         var result = Minimize.Function(x => Rosenbrock(x), start: new[] { -1.2, 1.0 })
