@@ -79,7 +79,10 @@ internal static unsafe partial class Gemm<T>
     /// AVX2 (sized for Zen 3's 32 KB L1d): 256×16×4 bytes (or 256×8×8) = 16 KB, half of L1, leaving room for the
     /// streamed 6×kc A panel (6 KB float, 12 KB double) and the C tile. AVX-512 (Zen 4/5: 48 KB L1d): 256×32×4 (or
     /// 256×16×8) = 32 KB, two thirds of L1, with 12 KB of A panel streaming past it. Deeper blocks would amortize the
-    /// C tile's load and store (24 zmm each per kc·24 FMAs) better but evict B.
+    /// C tile's load and store (24 zmm each per kc·24 FMAs) better but evict B. Measured (AVX-512, 1024³ on one
+    /// thread, a shared machine): Kc from 256 to 448 and Mc of 240 or 480 rows all gave 10.4–11 ms (float, ≈ 200
+    /// GFLOP/s, about 88% of one core's 512-bit FMA peak) and 21.6–23 ms (double) at their best, the same within noise,
+    /// so the L1-sized value stays.
     /// </remarks>
     internal static readonly int Kc = 256;
 
