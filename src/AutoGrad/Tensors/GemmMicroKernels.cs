@@ -15,7 +15,11 @@ internal static unsafe partial class Gemm<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
     {
-        if (IsAccelerated && typeof(T) == typeof(float))
+        if (Kernel == GemmKernel.Avx512)
+        {
+            MicroKernel512(kc, a, b, c, ldc, overwrite);
+        }
+        else if (IsAccelerated && typeof(T) == typeof(float))
         {
             MicroKernelFloat(kc, (float*)a, (float*)b, (float*)c, ldc, overwrite);
         }
@@ -27,6 +31,100 @@ internal static unsafe partial class Gemm<T>
         {
             MicroKernelPortable(kc, a, b, c, ldc, overwrite);
         }
+    }
+
+    /// <summary>
+    /// The AVX-512 tile: 12 rows by two Vector512 (12×32 float, 12×16 double), 24 zmm accumulators. With the two B
+    /// vectors and one broadcast A value that is 27 of the 32 zmm registers, and each loaded pair of B vectors feeds
+    /// 24 FMAs (the 6×2 ymm tile feeds 12), so the loads per FMA halve and each FMA does twice the work of a ymm one.
+    /// </summary>
+    private static void MicroKernel512(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+    {
+        Vector512<T> c00l = default, c00r = default, c01l = default, c01r = default, c02l = default, c02r = default, c03l = default, c03r = default;
+        Vector512<T> c04l = default, c04r = default, c05l = default, c05r = default, c06l = default, c06r = default, c07l = default, c07r = default;
+        Vector512<T> c08l = default, c08r = default, c09l = default, c09r = default, c10l = default, c10r = default, c11l = default, c11r = default;
+        var width = Vector512<T>.Count;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + width);
+            var ai = Vector512.Create(a[0]);
+            c00l = Fma512(ai, b0, c00l);
+            c00r = Fma512(ai, b1, c00r);
+            ai = Vector512.Create(a[1]);
+            c01l = Fma512(ai, b0, c01l);
+            c01r = Fma512(ai, b1, c01r);
+            ai = Vector512.Create(a[2]);
+            c02l = Fma512(ai, b0, c02l);
+            c02r = Fma512(ai, b1, c02r);
+            ai = Vector512.Create(a[3]);
+            c03l = Fma512(ai, b0, c03l);
+            c03r = Fma512(ai, b1, c03r);
+            ai = Vector512.Create(a[4]);
+            c04l = Fma512(ai, b0, c04l);
+            c04r = Fma512(ai, b1, c04r);
+            ai = Vector512.Create(a[5]);
+            c05l = Fma512(ai, b0, c05l);
+            c05r = Fma512(ai, b1, c05r);
+            ai = Vector512.Create(a[6]);
+            c06l = Fma512(ai, b0, c06l);
+            c06r = Fma512(ai, b1, c06r);
+            ai = Vector512.Create(a[7]);
+            c07l = Fma512(ai, b0, c07l);
+            c07r = Fma512(ai, b1, c07r);
+            ai = Vector512.Create(a[8]);
+            c08l = Fma512(ai, b0, c08l);
+            c08r = Fma512(ai, b1, c08r);
+            ai = Vector512.Create(a[9]);
+            c09l = Fma512(ai, b0, c09l);
+            c09r = Fma512(ai, b1, c09r);
+            ai = Vector512.Create(a[10]);
+            c10l = Fma512(ai, b0, c10l);
+            c10r = Fma512(ai, b1, c10r);
+            ai = Vector512.Create(a[11]);
+            c11l = Fma512(ai, b0, c11l);
+            c11r = Fma512(ai, b1, c11r);
+            a += 12;
+            b += 2 * width;
+        }
+
+        StoreRow512(c, c00l, c00r, overwrite);
+        StoreRow512(c + ldc, c01l, c01r, overwrite);
+        StoreRow512(c + (2 * ldc), c02l, c02r, overwrite);
+        StoreRow512(c + (3 * ldc), c03l, c03r, overwrite);
+        StoreRow512(c + (4 * ldc), c04l, c04r, overwrite);
+        StoreRow512(c + (5 * ldc), c05l, c05r, overwrite);
+        StoreRow512(c + (6 * ldc), c06l, c06r, overwrite);
+        StoreRow512(c + (7 * ldc), c07l, c07r, overwrite);
+        StoreRow512(c + (8 * ldc), c08l, c08r, overwrite);
+        StoreRow512(c + (9 * ldc), c09l, c09r, overwrite);
+        StoreRow512(c + (10 * ldc), c10l, c10r, overwrite);
+        StoreRow512(c + (11 * ldc), c11l, c11r, overwrite);
+    }
+
+    /// <summary>x·y + z with a single rounding (vfmadd on zmm registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma512(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        }
+
+        return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow512(T* c, Vector512<T> left, Vector512<T> right, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            left += Vector512.Load(c);
+            right += Vector512.Load(c + Vector512<T>.Count);
+        }
+
+        Vector512.Store(left, c);
+        Vector512.Store(right, c + Vector512<T>.Count);
     }
 
     /// <summary>The 6×16 float tile: 12 Vector256 accumulators, 12 FMAs per loaded pair of B vectors.</summary>

@@ -20,9 +20,21 @@ internal static unsafe partial class Gemm<T>
             var rows = Math.Min(mr, mc - ir);
             var source = a + (ir * rowStride);
             var destination = packed + (ir * kc);
-            if (IsAccelerated && colStride == 1)
+            if (Kernel == GemmKernel.Avx512 && colStride == 1)
             {
-                // Row-major A: transpose 8×8 (float) or 4×4 (double) blocks in registers.
+                // Row-major A, 12-row panels: transpose 8×8 and 4×8 (float) or three 4×4 (double) blocks in registers.
+                if (typeof(T) == typeof(float))
+                {
+                    PackRows12Float((float*)source, rowStride, rows, kc, (float*)destination);
+                }
+                else
+                {
+                    PackRows12Double((double*)source, rowStride, rows, kc, (double*)destination);
+                }
+            }
+            else if (IsAccelerated && colStride == 1)
+            {
+                // Row-major A, 6-row panels: transpose 8×8 (float) or 4×4 (double) blocks in registers.
                 if (typeof(T) == typeof(float))
                 {
                     PackRowsFloat((float*)source, rowStride, rows, kc, (float*)destination);
@@ -34,21 +46,10 @@ internal static unsafe partial class Gemm<T>
             }
             else if (IsAccelerated && rowStride == 1 && rows == mr)
             {
-                // Transposed A: the six values of one column are adjacent; copy them with one wide and one narrow move.
+                // Transposed A: the Mr values of one column are adjacent; copy them with a few vector moves.
                 for (var p = 0; p < kc; p++)
                 {
-                    var column = source + (p * colStride);
-                    if (typeof(T) == typeof(float))
-                    {
-                        Vector128.Store(Vector128.Load((float*)column), (float*)destination);
-                        Vector64.Store(Vector64.Load((float*)column + 4), (float*)destination + 4);
-                    }
-                    else
-                    {
-                        Vector256.Store(Vector256.Load((double*)column), (double*)destination);
-                        Vector128.Store(Vector128.Load((double*)column + 4), (double*)destination + 4);
-                    }
-
+                    CopyColumn(source + (p * colStride), destination, mr);
                     destination += mr;
                 }
             }
@@ -123,6 +124,139 @@ internal static unsafe partial class Gemm<T>
             }
 
             destination += width;
+        }
+    }
+
+    /// <summary>Copies the <paramref name="count"/> (6 or 12) adjacent values of a transposed A's column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyColumn(T* column, T* destination, int count)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* s = (float*)column, d = (float*)destination;
+            if (count == 12)
+            {
+                Vector256.Store(Vector256.Load(s), d);
+                Vector128.Store(Vector128.Load(s + 8), d + 8);
+            }
+            else
+            {
+                Vector128.Store(Vector128.Load(s), d);
+                Vector64.Store(Vector64.Load(s + 4), d + 4);
+            }
+        }
+        else
+        {
+            double* s = (double*)column, d = (double*)destination;
+            Vector256.Store(Vector256.Load(s), d);
+            if (count == 12)
+            {
+                Vector256.Store(Vector256.Load(s + 4), d + 4);
+                Vector256.Store(Vector256.Load(s + 8), d + 8);
+            }
+            else
+            {
+                Vector128.Store(Vector128.Load(s + 4), d + 4);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Up to 12 rows of a row-major float A into a 12-row panel, 8 columns at a time: rows 0–7 as an 8×8 transpose
+    /// (each column stored as 8 floats), rows 8–11 as a 4×8 one (each column's last 4), zero past <paramref name="rows"/>.
+    /// </summary>
+    private static void PackRows12Float(float* source, nint rowStride, int rows, int kc, float* destination)
+    {
+        var zero = Vector256<float>.Zero;
+        var p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            var s = source + p;
+            var r0 = Avx.LoadVector256(s);
+            var r1 = rows > 1 ? Avx.LoadVector256(s + rowStride) : zero;
+            var r2 = rows > 2 ? Avx.LoadVector256(s + (2 * rowStride)) : zero;
+            var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * rowStride)) : zero;
+            var r4 = rows > 4 ? Avx.LoadVector256(s + (4 * rowStride)) : zero;
+            var r5 = rows > 5 ? Avx.LoadVector256(s + (5 * rowStride)) : zero;
+            var r6 = rows > 6 ? Avx.LoadVector256(s + (6 * rowStride)) : zero;
+            var r7 = rows > 7 ? Avx.LoadVector256(s + (7 * rowStride)) : zero;
+            Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, r6, r7, out var c6, out var c7);
+            Avx.Store(destination, r0);
+            Avx.Store(destination + 12, r1);
+            Avx.Store(destination + 24, r2);
+            Avx.Store(destination + 36, r3);
+            Avx.Store(destination + 48, r4);
+            Avx.Store(destination + 60, r5);
+            Avx.Store(destination + 72, c6);
+            Avx.Store(destination + 84, c7);
+
+            // Rows 8–11: after the in-lane interleaves, lane 0 of q holds column q and lane 1 column q + 4.
+            var r8 = rows > 8 ? Avx.LoadVector256(s + (8 * rowStride)) : zero;
+            var r9 = rows > 9 ? Avx.LoadVector256(s + (9 * rowStride)) : zero;
+            var r10 = rows > 10 ? Avx.LoadVector256(s + (10 * rowStride)) : zero;
+            var r11 = rows > 11 ? Avx.LoadVector256(s + (11 * rowStride)) : zero;
+            var t0 = Avx.UnpackLow(r8, r9);
+            var t1 = Avx.UnpackHigh(r8, r9);
+            var t2 = Avx.UnpackLow(r10, r11);
+            var t3 = Avx.UnpackHigh(r10, r11);
+            var q0 = Avx.Shuffle(t0, t2, 0x44);
+            var q1 = Avx.Shuffle(t0, t2, 0xEE);
+            var q2 = Avx.Shuffle(t1, t3, 0x44);
+            var q3 = Avx.Shuffle(t1, t3, 0xEE);
+            Sse.Store(destination + 8, q0.GetLower());
+            Sse.Store(destination + 20, q1.GetLower());
+            Sse.Store(destination + 32, q2.GetLower());
+            Sse.Store(destination + 44, q3.GetLower());
+            Sse.Store(destination + 56, q0.GetUpper());
+            Sse.Store(destination + 68, q1.GetUpper());
+            Sse.Store(destination + 80, q2.GetUpper());
+            Sse.Store(destination + 92, q3.GetUpper());
+            destination += 96;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                destination[i] = i < rows ? source[(i * rowStride) + p] : 0;
+            }
+
+            destination += 12;
+        }
+    }
+
+    /// <summary>Up to 12 rows of a row-major double A into a 12-row panel, 4 columns at a time (three 4×4 blocks).</summary>
+    private static void PackRows12Double(double* source, nint rowStride, int rows, int kc, double* destination)
+    {
+        var zero = Vector256<double>.Zero;
+        var p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            for (var block = 0; block < 12; block += 4)
+            {
+                var s = source + (block * rowStride) + p;
+                var r0 = rows > block ? Avx.LoadVector256(s) : zero;
+                var r1 = rows > block + 1 ? Avx.LoadVector256(s + rowStride) : zero;
+                var r2 = rows > block + 2 ? Avx.LoadVector256(s + (2 * rowStride)) : zero;
+                var r3 = rows > block + 3 ? Avx.LoadVector256(s + (3 * rowStride)) : zero;
+                Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                Avx.Store(destination + block, r0);
+                Avx.Store(destination + block + 12, r1);
+                Avx.Store(destination + block + 24, r2);
+                Avx.Store(destination + block + 36, r3);
+            }
+
+            destination += 48;
+        }
+
+        for (; p < kc; p++)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                destination[i] = i < rows ? source[(i * rowStride) + p] : 0;
+            }
+
+            destination += 12;
         }
     }
 
@@ -209,92 +343,102 @@ internal static unsafe partial class Gemm<T>
     }
 
     /// <summary>
-    /// A 16-float segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>: masked loads do not
+    /// An Nr-float segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>: masked loads do not
     /// touch (or fault on) the masked-out elements.
     /// </summary>
     private static void PackRowSegmentsFloat(float* source, nint rowStride, int cols, int kc, float* destination)
     {
-        if (cols == 16)
+        var nr = Nr;
+        if (cols == nr)
         {
             for (var p = 0; p < kc; p++)
             {
                 var row = source + (p * rowStride);
-                Avx.Store(destination, Avx.LoadVector256(row));
-                Avx.Store(destination + 8, Avx.LoadVector256(row + 8));
-                destination += 16;
+                for (var j = 0; j < nr; j += 8)
+                {
+                    Avx.Store(destination + j, Avx.LoadVector256(row + j));
+                }
+
+                destination += nr;
             }
 
             return;
         }
 
         var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        var low = Vector256.LessThan(lanes, Vector256.Create(cols)).AsSingle();
-        var high = Vector256.LessThan(lanes, Vector256.Create(cols - 8)).AsSingle();
-        for (var p = 0; p < kc; p++)
+        for (var j = 0; j < nr; j += 8)
         {
-            var row = source + (p * rowStride);
-            Avx.Store(destination, Avx.MaskLoad(row, low));
-            Avx.Store(destination + 8, Avx.MaskLoad(row + 8, high));
-            destination += 16;
+            var mask = Vector256.LessThan(lanes, Vector256.Create(cols - j)).AsSingle();
+            for (var p = 0; p < kc; p++)
+            {
+                Avx.Store(destination + (p * nr) + j, Avx.MaskLoad(source + (p * rowStride) + j, mask));
+            }
         }
     }
 
-    /// <summary>An 8-double segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>.</summary>
+    /// <summary>An Nr-double segment of each of kc rows of a row-major B, zero past <paramref name="cols"/>.</summary>
     private static void PackRowSegmentsDouble(double* source, nint rowStride, int cols, int kc, double* destination)
     {
-        if (cols == 8)
+        var nr = Nr;
+        if (cols == nr)
         {
             for (var p = 0; p < kc; p++)
             {
                 var row = source + (p * rowStride);
-                Avx.Store(destination, Avx.LoadVector256(row));
-                Avx.Store(destination + 4, Avx.LoadVector256(row + 4));
-                destination += 8;
+                for (var j = 0; j < nr; j += 4)
+                {
+                    Avx.Store(destination + j, Avx.LoadVector256(row + j));
+                }
+
+                destination += nr;
             }
 
             return;
         }
 
         var lanes = Vector256.Create(0L, 1, 2, 3);
-        var low = Vector256.LessThan(lanes, Vector256.Create((long)cols)).AsDouble();
-        var high = Vector256.LessThan(lanes, Vector256.Create((long)cols - 4)).AsDouble();
-        for (var p = 0; p < kc; p++)
+        for (var j = 0; j < nr; j += 4)
         {
-            var row = source + (p * rowStride);
-            Avx.Store(destination, Avx.MaskLoad(row, low));
-            Avx.Store(destination + 4, Avx.MaskLoad(row + 4, high));
-            destination += 8;
+            var mask = Vector256.LessThan(lanes, Vector256.Create((long)(cols - j))).AsDouble();
+            for (var p = 0; p < kc; p++)
+            {
+                Avx.Store(destination + (p * nr) + j, Avx.MaskLoad(source + (p * rowStride) + j, mask));
+            }
         }
     }
 
     /// <summary>
-    /// Up to 16 rows of a stored float matrix (the columns of a transposed B) into a 16-column panel, 8 steps of p at a
-    /// time: two 8×8 transposes (rows past <paramref name="cols"/> read as zeros).
+    /// Up to Nr rows of a stored float matrix (the columns of a transposed B) into an Nr-column panel, 8 steps of p at a
+    /// time: one 8×8 transpose per 8 columns (rows past <paramref name="cols"/> read as zeros).
     /// </summary>
     private static void PackColumnsFloat(float* source, nint stride, int cols, int kc, float* destination)
     {
+        var nr = Nr;
         var p = 0;
         for (; p + 8 <= kc; p += 8)
         {
-            PackColumnBlockFloat(source + p, stride, cols, destination);
-            PackColumnBlockFloat(source + p + (8 * stride), stride, cols - 8, destination + 8);
-            destination += 128;
+            for (var j = 0; j < nr; j += 8)
+            {
+                PackColumnBlockFloat(source + p + (j * stride), stride, cols - j, destination + j, nr);
+            }
+
+            destination += 8 * nr;
         }
 
         for (; p < kc; p++)
         {
-            for (var j = 0; j < 16; j++)
+            for (var j = 0; j < nr; j++)
             {
                 destination[j] = j < cols ? source[(j * stride) + p] : 0;
             }
 
-            destination += 16;
+            destination += nr;
         }
     }
 
-    /// <summary>Transposes 8 steps of up to 8 stored rows into 8 panel rows of 8 floats at a 16-float pitch.</summary>
+    /// <summary>Transposes 8 steps of up to 8 stored rows into 8 panel rows of 8 floats, <paramref name="pitch"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackColumnBlockFloat(float* s, nint stride, int rows, float* destination)
+    private static void PackColumnBlockFloat(float* s, nint stride, int rows, float* destination, int pitch)
     {
         var zero = Vector256<float>.Zero;
         var r0 = rows > 0 ? Avx.LoadVector256(s) : zero;
@@ -307,40 +451,44 @@ internal static unsafe partial class Gemm<T>
         var r7 = rows > 7 ? Avx.LoadVector256(s + (7 * stride)) : zero;
         Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, r6, r7, out var c6, out var c7);
         Avx.Store(destination, r0);
-        Avx.Store(destination + 16, r1);
-        Avx.Store(destination + 32, r2);
-        Avx.Store(destination + 48, r3);
-        Avx.Store(destination + 64, r4);
-        Avx.Store(destination + 80, r5);
-        Avx.Store(destination + 96, c6);
-        Avx.Store(destination + 112, c7);
+        Avx.Store(destination + pitch, r1);
+        Avx.Store(destination + (2 * pitch), r2);
+        Avx.Store(destination + (3 * pitch), r3);
+        Avx.Store(destination + (4 * pitch), r4);
+        Avx.Store(destination + (5 * pitch), r5);
+        Avx.Store(destination + (6 * pitch), c6);
+        Avx.Store(destination + (7 * pitch), c7);
     }
 
-    /// <summary>Up to 8 rows of a stored double matrix (the columns of a transposed B) into an 8-column panel, by 4×4 blocks.</summary>
+    /// <summary>Up to Nr rows of a stored double matrix (the columns of a transposed B) into an Nr-column panel, by 4×4 blocks.</summary>
     private static void PackColumnsDouble(double* source, nint stride, int cols, int kc, double* destination)
     {
+        var nr = Nr;
         var p = 0;
         for (; p + 4 <= kc; p += 4)
         {
-            PackColumnBlockDouble(source + p, stride, cols, destination);
-            PackColumnBlockDouble(source + p + (4 * stride), stride, cols - 4, destination + 4);
-            destination += 32;
+            for (var j = 0; j < nr; j += 4)
+            {
+                PackColumnBlockDouble(source + p + (j * stride), stride, cols - j, destination + j, nr);
+            }
+
+            destination += 4 * nr;
         }
 
         for (; p < kc; p++)
         {
-            for (var j = 0; j < 8; j++)
+            for (var j = 0; j < nr; j++)
             {
                 destination[j] = j < cols ? source[(j * stride) + p] : 0;
             }
 
-            destination += 8;
+            destination += nr;
         }
     }
 
-    /// <summary>Transposes 4 steps of up to 4 stored rows into 4 panel rows of 4 doubles at an 8-double pitch.</summary>
+    /// <summary>Transposes 4 steps of up to 4 stored rows into 4 panel rows of 4 doubles, <paramref name="pitch"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackColumnBlockDouble(double* s, nint stride, int rows, double* destination)
+    private static void PackColumnBlockDouble(double* s, nint stride, int rows, double* destination, int pitch)
     {
         var zero = Vector256<double>.Zero;
         var r0 = rows > 0 ? Avx.LoadVector256(s) : zero;
@@ -349,9 +497,9 @@ internal static unsafe partial class Gemm<T>
         var r3 = rows > 3 ? Avx.LoadVector256(s + (3 * stride)) : zero;
         Transpose4x4(ref r0, ref r1, ref r2, ref r3);
         Avx.Store(destination, r0);
-        Avx.Store(destination + 8, r1);
-        Avx.Store(destination + 16, r2);
-        Avx.Store(destination + 24, r3);
+        Avx.Store(destination + pitch, r1);
+        Avx.Store(destination + (2 * pitch), r2);
+        Avx.Store(destination + (3 * pitch), r3);
     }
 
     /// <summary>

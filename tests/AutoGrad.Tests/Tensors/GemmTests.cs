@@ -5,10 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace AutoGrad.Tests.Tensors;
 
 /// <summary>
-/// The GEMM (Tensors/Gemm*.cs) against a naive triple loop in double: sizes straddling the register tile (6×16 float,
-/// 6×8 double, 4×2·Vector&lt;T&gt;.Count in the fallback) and the vector widths, every transpose combination, batches
-/// that broadcast, thread-count determinism, IEEE special values and empty dimensions. CI runs this class a second
-/// time under <c>DOTNET_EnableAVX2=0</c> so the portable fallback is checked too.
+/// The GEMM (Tensors/Gemm*.cs) against a naive triple loop in double: sizes straddling the register tile (12×32 float,
+/// 12×16 double with AVX-512; 6×16, 6×8 with AVX2; 4×2·Vector&lt;T&gt;.Count in the fallback) and the vector widths,
+/// every transpose combination, batches that broadcast, thread-count determinism, IEEE special values and empty
+/// dimensions. CI runs this class twice more, under <c>DOTNET_EnableAVX512=0</c> (the AVX2 kernel) and
+/// <c>DOTNET_EnableAVX2=0</c> (the portable fallback), so every kernel is checked on an AVX-512 machine.
 /// </summary>
 public unsafe class GemmTests
 {
@@ -171,9 +172,28 @@ public unsafe class GemmTests
     }
 
     [Fact]
+    public void Avx512Switch_SelectsTheAvx2Kernel()
+    {
+        // CI's third run sets DOTNET_EnableAVX512=0 (.NET 10 reads that name, not EnableAVX512F); this pins that it
+        // really exercises the AVX2 kernel, and that an AVX-512 machine otherwise runs the AVX-512 one.
+        var avx512Disabled = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0";
+        if (avx512Disabled)
+        {
+            Assert.False(Avx512F.IsSupported);
+            Assert.Equal(Fma.IsSupported && Avx2.IsSupported ? GemmKernel.Avx2 : GemmKernel.Portable, Gemm<double>.Kernel);
+        }
+        else if (Avx512F.IsSupported)
+        {
+            Assert.Equal(GemmKernel.Avx512, Gemm<float>.Kernel);
+            Assert.Equal((12, 32), (Gemm<float>.Mr, Gemm<float>.Nr));
+            Assert.Equal((12, 16), (Gemm<double>.Mr, Gemm<double>.Nr));
+        }
+    }
+
+    [Fact]
     public void FallbackSwitch_SelectsThePortableKernel()
     {
-        // The CI's second run sets DOTNET_EnableAVX2=0; this pins that it really exercises the fallback.
+        // CI's last run sets DOTNET_EnableAVX2=0; this pins that it really exercises the fallback.
         var avx2Disabled = Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0";
         Assert.Equal(Fma.IsSupported && Avx2.IsSupported && !avx2Disabled, Gemm<float>.IsAccelerated);
         Assert.Equal(Gemm<float>.IsAccelerated, Gemm<double>.IsAccelerated);
