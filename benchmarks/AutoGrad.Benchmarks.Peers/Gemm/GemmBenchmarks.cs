@@ -44,6 +44,7 @@ public class GemmBenchmarks<T>
         // Each element sums N products of magnitude ≤ 1 in a different order in each library.
         var tolerance = typeof(T) == typeof(float) ? 1e-4 * Math.Sqrt(N) : 1e-12 * Math.Sqrt(N);
         Torch.CheckClose($"GEMM {typeof(T).Name} N = {N}: AutoGrad C", _a.MatMul(_b).ToArray(), Torch.ToDoubles(expected), tolerance);
+        Torch.CheckClose($"GEMM {typeof(T).Name} N = {N}: AutoGrad C[0, 0] in a step scope", [double.CreateTruncating(AutoGradInStepScope())], [Torch.ToDoubles(expected)[0]], tolerance);
     }
 
     /// <summary>Releases the TorchSharp tensors.</summary>
@@ -58,6 +59,18 @@ public class GemmBenchmarks<T>
     /// <returns>C's first element, so the product is not dead code.</returns>
     [Benchmark]
     public T AutoGrad() => _a.MatMul(_b)[0, 0].ToScalar();
+
+    /// <summary>
+    /// C = A·B with AutoGrad inside a recycling step scope: C's buffer comes from the pool, as TorchSharp's comes from
+    /// LibTorch's caching allocator, instead of a fresh large-object-heap array per product.
+    /// </summary>
+    /// <returns>C[0, 0].</returns>
+    [Benchmark]
+    public T AutoGradInStepScope()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        return _a.MatMul(_b).Values[0];
+    }
 
     /// <summary>C = A·B with TorchSharp (<c>torch.mm</c>, two threads).</summary>
     /// <returns>C's number of elements.</returns>
