@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace AutoGrad;
@@ -37,7 +36,7 @@ public sealed partial class Variable<T>
 
         protected Node(params ReadOnlySpan<Variable<T>> inputs) => Initialize(inputs);
 
-        /// <summary>A node to be initialized later (a pooled node; see <see cref="NodePool{TNode}"/>).</summary>
+        /// <summary>A node to be initialized later (a pooled node; see <see cref="PooledNode{TSelf}"/>).</summary>
         protected Node()
         {
         }
@@ -140,35 +139,46 @@ public sealed partial class Variable<T>
     }
 
     /// <summary>
-    /// Per-thread free lists of the node types a training step creates every time. Results of a recycling
-    /// <see cref="StepScope"/> give their nodes back when the scope ends, and the next step's ops take them again, so
-    /// a steady-state step allocates no nodes. Nothing else can reach a node once its result has ended: its
-    /// downstream nodes belong to results of the same or an inner scope, which ended before or with it.
+    /// A node type a training step creates every time, kept on a per-thread free list. Results of a recycling
+    /// <see cref="StepScope"/> give their nodes back when the scope ends (<see cref="Node.Recycle"/>), and the next
+    /// step's ops take them again, so a steady-state step allocates no nodes. Nothing else can reach a node once its
+    /// result has ended: its downstream nodes belong to results of the same or an inner scope, which ended before or
+    /// with it.
     /// </summary>
-    private static class NodePool<TNode>
-        where TNode : Node, new()
+    /// <typeparam name="TSelf">The node type itself.</typeparam>
+    private abstract class PooledNode<TSelf> : Node
+        where TSelf : PooledNode<TSelf>, new()
     {
 #pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
         [ThreadStatic]
-        private static Stack<TNode>? t_free;
+        private static Stack<TSelf>? t_free;
 #pragma warning restore IDE1006
 
-        /// <summary>A free node, or a new one; the caller initializes it.</summary>
-        public static TNode Take() => t_free is { Count: > 0 } free ? free.Pop() : new TNode();
+        /// <summary>A free node (or a new one) recording an op on <paramref name="inputs"/>.</summary>
+        public static TSelf Create(params ReadOnlySpan<Variable<T>> inputs)
+        {
+            var node = t_free is { Count: > 0 } free ? free.Pop() : new TSelf();
+            node.Initialize(inputs);
+            return node;
+        }
 
-        /// <summary>Gives a node back (after it dropped its references).</summary>
-        public static void Return(TNode node) => (t_free ??= new Stack<TNode>()).Push(node);
-    }
+        /// <inheritdoc/>
+        public sealed override void Recycle()
+        {
+            Release();
+            Result = null!;
+            DropReferences();
+            (t_free ??= new Stack<TSelf>()).Push((TSelf)this);
+        }
 
-    /// <summary>Drops a node's inputs and result so a pooled node keeps nothing alive.</summary>
-    private static void Clear(Node node)
-    {
-        node.Release();
-        node.Result = null!;
+        /// <summary>Clears the node's own references (beyond its inputs and result) before it goes back to the pool.</summary>
+        protected virtual void DropReferences()
+        {
+        }
     }
 
     /// <summary>A node whose single input's local derivative comes from an <see cref="ElementwiseFunction"/>.</summary>
-    private sealed class ElementwiseNode : Node
+    private sealed class ElementwiseNode : PooledNode<ElementwiseNode>
     {
         private ElementwiseFunction _function = null!;
 
@@ -176,18 +186,12 @@ public sealed partial class Variable<T>
 
         public static ElementwiseNode Create(ElementwiseFunction function, Variable<T> x)
         {
-            var node = NodePool<ElementwiseNode>.Take();
+            var node = Create(x);
             node._function = function;
-            node.Initialize([x]);
             return node;
         }
 
-        public override void Recycle()
-        {
-            Clear(this);
-            _function = null!;
-            NodePool<ElementwiseNode>.Return(this);
-        }
+        protected override void DropReferences() => _function = null!;
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
@@ -216,19 +220,7 @@ public sealed partial class Variable<T>
                 var length = Math.Min(Block, x.Length - start);
                 var d = destination.AsSpan(start, length);
                 function.RawDerivative(x.AsSpan(start, length), result.AsSpan(start, length), d);
-                var g = grad.AsSpan(start, length);
-                if (TensorPrimitives.IsFiniteAll<T>(g) && TensorPrimitives.IsFiniteAll<T>(d))
-                {
-                    TensorPrimitives.Multiply(g, d, d);
-                }
-                else
-                {
-                    // The chain-rule product: a zero factor gives zero even against ∞ or NaN.
-                    for (var i = 0; i < d.Length; i++)
-                    {
-                        d[i] = T.IsZero(g[i]) || T.IsZero(d[i]) ? T.Zero : g[i] * d[i];
-                    }
-                }
+                BinaryKernels.ChainMultiply<T>.InvokeInPlace(grad.AsSpan(start, length), d);
             }
 
             return destination;

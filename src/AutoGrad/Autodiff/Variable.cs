@@ -138,13 +138,14 @@ public sealed partial class Variable<T> : IVariable
             throw new InvalidOperationException($"ToArray2D: the variable has shape {_shape}; only rank-2 variables convert to T[,].");
         }
 
+        var data = Data;
         var result = new T[_shape[0], _shape[1]];
         var k = 0;
         for (var i = 0; i < _shape[0]; i++)
         {
             for (var j = 0; j < _shape[1]; j++)
             {
-                result[i, j] = Data[k++];
+                result[i, j] = data[k++];
             }
         }
 
@@ -156,12 +157,13 @@ public sealed partial class Variable<T> : IVariable
     /// <exception cref="InvalidOperationException">The variable does not have exactly one element.</exception>
     public T ToScalar()
     {
-        if (Data.Length != 1)
+        var data = Data;
+        if (data.Length != 1)
         {
-            throw new InvalidOperationException($"ToScalar: the variable has shape {_shape} ({Data.Length} elements); only a one-element variable converts to a scalar. Reduce it first (Sum(), Mean()) or index an element.");
+            throw new InvalidOperationException($"ToScalar: the variable has shape {_shape} ({data.Length} elements); only a one-element variable converts to a scalar. Reduce it first (Sum(), Mean()) or index an element.");
         }
 
-        return Data[0];
+        return data[0];
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace AutoGrad;
 // where d is the number of non-ignored samples for the Mean and 1 for the Sum.
 public sealed partial class Variable<T>
 {
-    private sealed class FusedCrossEntropyNode : Node
+    private sealed class FusedCrossEntropyNode : PooledNode<FusedCrossEntropyNode>
     {
         private int[] _targets = [];
         private int _ignoreIndex;
@@ -19,18 +19,12 @@ public sealed partial class Variable<T>
 
         public static FusedCrossEntropyNode Create(Variable<T> x, int[] targets, int ignoreIndex, T divisor)
         {
-            var node = NodePool<FusedCrossEntropyNode>.Take();
+            var node = Create(x);
             (node._targets, node._ignoreIndex, node._divisor) = (targets, ignoreIndex, divisor);
-            node.Initialize([x]);
             return node;
         }
 
-        public override void Recycle()
-        {
-            Clear(this);
-            _targets = [];
-            NodePool<FusedCrossEntropyNode>.Return(this);
-        }
+        protected override void DropReferences() => _targets = [];
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
@@ -86,7 +80,8 @@ public sealed partial class Variable<T>
             }
 
             var row = values.AsSpan(r * classes, classes);
-            total += ShiftedLogSumExpRow(row, scratch) - row[targets[r]];
+            var (shift, sum) = ShiftedExpRow(row, scratch);
+            total += shift + T.Log(sum) - row[targets[r]];
             counted++;
         }
 
@@ -95,8 +90,11 @@ public sealed partial class Variable<T>
         return Result(data, Shape.Scalar, ShouldRecord(x) ? FusedCrossEntropyNode.Create(x, targets, ignoreIndex, divisor) : null);
     }
 
-    /// <summary>log Σ exp(row), shifted by the row's maximum (0 when the maximum is not finite, as LogSoftmax does).</summary>
-    private static T ShiftedLogSumExpRow(ReadOnlySpan<T> row, Span<T> scratch)
+    /// <summary>
+    /// exp(row − m) into <paramref name="destination"/>, with m the row's maximum (0 when it is not finite, as
+    /// LogSoftmax does), and its sum: log Σ exp(row) is m + log(sum), and softmax(row) is destination / sum.
+    /// </summary>
+    private static (T Shift, T Sum) ShiftedExpRow(ReadOnlySpan<T> row, Span<T> destination)
     {
         var max = TensorPrimitives.Max(row);
         if (!T.IsFinite(max))
@@ -104,10 +102,9 @@ public sealed partial class Variable<T>
             max = T.Zero;
         }
 
-        var shifted = scratch[..row.Length];
-        TensorPrimitives.Subtract(row, max, shifted);
-        TensorPrimitives.Exp(shifted, shifted);
-        return max + T.Log(TensorPrimitives.Sum<T>(shifted));
+        TensorPrimitives.Subtract(row, max, destination);
+        TensorPrimitives.Exp<T>(destination, destination);
+        return (max, TensorPrimitives.Sum<T>(destination));
     }
 
     /// <summary>(softmax(x) − one-hot(y))·scale per row, 0 for ignored rows: the raw backward of the fused loss.</summary>
@@ -125,16 +122,7 @@ public sealed partial class Variable<T>
                 continue;
             }
 
-            var row = values.AsSpan(r * classes, classes);
-            var max = TensorPrimitives.Max(row);
-            if (!T.IsFinite(max))
-            {
-                max = T.Zero;
-            }
-
-            TensorPrimitives.Subtract(row, max, g);
-            TensorPrimitives.Exp(g, g);
-            var sum = TensorPrimitives.Sum<T>(g);
+            var (_, sum) = ShiftedExpRow(values.AsSpan(r * classes, classes), g);
             TensorPrimitives.Multiply(g, scale / sum, g);
             g[targets[r]] -= scale;
         }

@@ -17,41 +17,15 @@ namespace AutoGrad;
 // never turns an infinite local derivative into NaN.
 public sealed partial class Variable<T>
 {
-    private sealed class NegateNode : Node
+    private sealed class NegateNode : PooledNode<NegateNode>
     {
-        public static NegateNode Create(Variable<T> x)
-        {
-            var node = NodePool<NegateNode>.Take();
-            node.Initialize([x]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<NegateNode>.Return(this);
-        }
-
         public override string Name => "Negate";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => inputGrads[0] = -grad;
     }
 
-    private sealed class AddNode : Node
+    private sealed class AddNode : PooledNode<AddNode>
     {
-        public static AddNode Create(Variable<T> x, Variable<T> y)
-        {
-            var node = NodePool<AddNode>.Take();
-            node.Initialize([x, y]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<AddNode>.Return(this);
-        }
-
         public override string Name => "Add";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -61,21 +35,8 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class SubtractNode : Node
+    private sealed class SubtractNode : PooledNode<SubtractNode>
     {
-        public static SubtractNode Create(Variable<T> x, Variable<T> y)
-        {
-            var node = NodePool<SubtractNode>.Take();
-            node.Initialize([x, y]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<SubtractNode>.Return(this);
-        }
-
         public override string Name => "Subtract";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -85,21 +46,8 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class MultiplyNode : Node
+    private sealed class MultiplyNode : PooledNode<MultiplyNode>
     {
-        public static MultiplyNode Create(Variable<T> x, Variable<T> y)
-        {
-            var node = NodePool<MultiplyNode>.Take();
-            node.Initialize([x, y]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<MultiplyNode>.Return(this);
-        }
-
         public override string Name => "Multiply";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -110,21 +58,8 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class DivideNode : Node
+    private sealed class DivideNode : PooledNode<DivideNode>
     {
-        public static DivideNode Create(Variable<T> x, Variable<T> y)
-        {
-            var node = NodePool<DivideNode>.Take();
-            node.Initialize([x, y]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<DivideNode>.Return(this);
-        }
-
         public override string Name => "Divide";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
@@ -156,21 +91,8 @@ public sealed partial class Variable<T>
         }
     }
 
-    private sealed class ChainMultiplyNode : Node
+    private sealed class ChainMultiplyNode : PooledNode<ChainMultiplyNode>
     {
-        public static ChainMultiplyNode Create(Variable<T> x, Variable<T> y)
-        {
-            var node = NodePool<ChainMultiplyNode>.Take();
-            node.Initialize([x, y]);
-            return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<ChainMultiplyNode>.Return(this);
-        }
-
         public override string Name => "ChainMultiply";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)

@@ -17,7 +17,7 @@ namespace AutoGrad;
 // Reshape's and need no rule of their own.
 public sealed partial class Variable<T>
 {
-    private sealed class MatMulNode : Node
+    private sealed class MatMulNode : PooledNode<MatMulNode>
     {
         private bool _transposeA;
         private bool _transposeB;
@@ -26,17 +26,10 @@ public sealed partial class Variable<T>
 
         public static MatMulNode Create(Variable<T> a, Variable<T> b, bool transposeA, bool transposeB)
         {
-            var node = NodePool<MatMulNode>.Take();
+            var node = Create(a, b);
             node._transposeA = transposeA;
             node._transposeB = transposeB;
-            node.Initialize([a, b]);
             return node;
-        }
-
-        public override void Recycle()
-        {
-            Clear(this);
-            NodePool<MatMulNode>.Return(this);
         }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)

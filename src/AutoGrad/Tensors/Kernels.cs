@@ -423,5 +423,24 @@ internal static class BinaryKernels
         }
 
         public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> destination) => Invoke(y, x, destination);
+
+        /// <summary>
+        /// y ← x·y with the same rule, in place: <see cref="Invoke(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> looks
+        /// at its factors again after multiplying, which an in-place product has overwritten, so this checks them first.
+        /// </summary>
+        public static void InvokeInPlace(ReadOnlySpan<T> x, Span<T> y)
+        {
+            if (TensorPrimitives.IsFiniteAll(x) && TensorPrimitives.IsFiniteAll<T>(y))
+            {
+                // Finite factors: no product can be NaN, so the plain product is the chain-rule product.
+                TensorPrimitives.Multiply(x, y, y);
+                return;
+            }
+
+            for (var i = 0; i < y.Length; i++)
+            {
+                y[i] = T.IsZero(x[i]) || T.IsZero(y[i]) ? T.Zero : x[i] * y[i];
+            }
+        }
     }
 }
