@@ -153,7 +153,7 @@ public sealed partial class Variable<T>
         {
             if (createGraph)
             {
-                ScalarTape.ThrowCreateGraph();
+                ScopeTape.ThrowCreateGraph();
             }
 
             root._tape.RunMixed(root, seed, retainGraph, targets);
@@ -190,10 +190,10 @@ public sealed partial class Variable<T>
         var nodes = Collect(rootNode, work, out var readsTape);
         if (readsTape)
         {
-            // An ordinary op read a result of the scalar tape: one pass over both (ScalarTape.RunMixed).
+            // An ordinary op read a result of the scalar tape: one pass over both (ScopeTape.RunMixed).
             if (createGraph)
             {
-                ScalarTape.ThrowCreateGraph();
+                ScopeTape.ThrowCreateGraph();
             }
 
             var tape = ScopeArena<T>.Peek?.Tape ?? throw new InvalidOperationException(
@@ -220,7 +220,7 @@ public sealed partial class Variable<T>
         bool retainGraph,
         bool createGraph,
         (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
-        ScalarTape? tape)
+        ScopeTape? tape)
     {
         var grad = node.PendingGradient;
         node.PendingGradient = null;

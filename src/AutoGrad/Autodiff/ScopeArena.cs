@@ -45,7 +45,7 @@ internal sealed class ScopeArena<T> : IScopeArena
     internal static ScopeArena<T>? Peek => t_instance;
 
     /// <summary>The scalar tape: rank-0 ops of this thread's live scopes, one segment per scope.</summary>
-    internal Variable<T>.ScalarTape Tape { get; } = new();
+    internal Variable<T>.ScopeTape Tape { get; } = new();
 
     /// <summary>The number of free buffers held (for tests).</summary>
     internal int FreeBufferCount

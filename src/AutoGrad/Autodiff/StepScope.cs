@@ -84,8 +84,8 @@ public sealed class StepScope : IDisposable
     /// </summary>
     internal bool Recording { get; set; }
 
-    /// <summary>The scalar tape (a <c>ScalarTape&lt;T&gt;</c>) the scope's scalar ops used last, cached for the fast path.</summary>
-    internal object? ScalarTape { get; set; }
+    /// <summary>The scalar tape (a <c>ScopeTape&lt;T&gt;</c>) the scope's scalar ops used last, cached for the fast path.</summary>
+    internal object? ScopeTape { get; set; }
 
     /// <summary>
     /// Ends the scope: its results are marked ended (a later use throws) and their buffers return to the thread's

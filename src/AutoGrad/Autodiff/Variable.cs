@@ -36,9 +36,9 @@ public sealed partial class Variable<T> : IVariable
     private bool _gradExposed;
     private Variable<T>? _spareGrad;
 
-    // The scalar tape (ScalarTape.cs): the tape that recorded this variable as a result (null for every other
+    // The scalar tape (ScopeTape.cs): the tape that recorded this variable as a result (null for every other
     // variable), and its slot there, or, for a variable from outside the tape, the slot it was last registered at.
-    private ScalarTape? _tape;
+    private ScopeTape? _tape;
     private int _tapeSlot;
 
     // Guards _grad, _ownsGrad, _gradExposed and _spareGrad: concurrent backward passes may share a leaf. A spin lock

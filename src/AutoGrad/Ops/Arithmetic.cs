@@ -129,7 +129,7 @@ public sealed partial class Variable<T>
     /// <returns>A new variable.</returns>
     public Variable<T> Negate()
     {
-        if (ScalarTape.For(this) is { } tape)
+        if (ScopeTape.For(this) is { } tape)
         {
             return tape.Negate(this);
         }
@@ -146,7 +146,7 @@ public sealed partial class Variable<T>
     public Variable<T> Add(Variable<T> y)
     {
         ArgumentNullException.ThrowIfNull(y);
-        if (ScalarTape.For(this, y) is { } tape)
+        if (ScopeTape.For(this, y) is { } tape)
         {
             return tape.Add(this, y);
         }
@@ -162,7 +162,7 @@ public sealed partial class Variable<T>
     public Variable<T> Subtract(Variable<T> y)
     {
         ArgumentNullException.ThrowIfNull(y);
-        if (ScalarTape.For(this, y) is { } tape)
+        if (ScopeTape.For(this, y) is { } tape)
         {
             return tape.Subtract(this, y);
         }
@@ -178,7 +178,7 @@ public sealed partial class Variable<T>
     public Variable<T> Multiply(Variable<T> y)
     {
         ArgumentNullException.ThrowIfNull(y);
-        if (ScalarTape.For(this, y) is { } tape)
+        if (ScopeTape.For(this, y) is { } tape)
         {
             return tape.Multiply(this, y);
         }
@@ -194,7 +194,7 @@ public sealed partial class Variable<T>
     public Variable<T> Divide(Variable<T> y)
     {
         ArgumentNullException.ThrowIfNull(y);
-        if (ScalarTape.For(this, y) is { } tape)
+        if (ScopeTape.For(this, y) is { } tape)
         {
             return tape.Divide(this, y);
         }
@@ -221,44 +221,44 @@ public sealed partial class Variable<T>
 
     /// <summary>Adds a scalar to every element.</summary>
     public static Variable<T> operator +(Variable<T> x, T y) =>
-        ScalarTape.For(x) is { } tape ? tape.Add(x, y) : x.Add(Scalar(y));
+        ScopeTape.For(x) is { } tape ? tape.Add(x, y) : x.Add(Scalar(y));
 
     /// <summary>Adds a scalar to every element.</summary>
     public static Variable<T> operator +(T x, Variable<T> y) =>
-        ScalarTape.For(y) is { } tape ? tape.Add(x, y) : Scalar(x).Add(y);
+        ScopeTape.For(y) is { } tape ? tape.Add(x, y) : Scalar(x).Add(y);
 
     /// <summary>Element-wise difference with broadcasting.</summary>
     public static Variable<T> operator -(Variable<T> x, Variable<T> y) => x.Subtract(y);
 
     /// <summary>Subtracts a scalar from every element.</summary>
     public static Variable<T> operator -(Variable<T> x, T y) =>
-        ScalarTape.For(x) is { } tape ? tape.Subtract(x, y) : x.Subtract(Scalar(y));
+        ScopeTape.For(x) is { } tape ? tape.Subtract(x, y) : x.Subtract(Scalar(y));
 
     /// <summary>Subtracts every element from a scalar.</summary>
     public static Variable<T> operator -(T x, Variable<T> y) =>
-        ScalarTape.For(y) is { } tape ? tape.Subtract(x, y) : Scalar(x).Subtract(y);
+        ScopeTape.For(y) is { } tape ? tape.Subtract(x, y) : Scalar(x).Subtract(y);
 
     /// <summary>Element-wise product with broadcasting.</summary>
     public static Variable<T> operator *(Variable<T> x, Variable<T> y) => x.Multiply(y);
 
     /// <summary>Multiplies every element by a scalar.</summary>
     public static Variable<T> operator *(Variable<T> x, T y) =>
-        ScalarTape.For(x) is { } tape ? tape.Multiply(x, y) : x.Multiply(Scalar(y));
+        ScopeTape.For(x) is { } tape ? tape.Multiply(x, y) : x.Multiply(Scalar(y));
 
     /// <summary>Multiplies every element by a scalar.</summary>
     public static Variable<T> operator *(T x, Variable<T> y) =>
-        ScalarTape.For(y) is { } tape ? tape.Multiply(x, y) : Scalar(x).Multiply(y);
+        ScopeTape.For(y) is { } tape ? tape.Multiply(x, y) : Scalar(x).Multiply(y);
 
     /// <summary>Element-wise quotient with broadcasting.</summary>
     public static Variable<T> operator /(Variable<T> x, Variable<T> y) => x.Divide(y);
 
     /// <summary>Divides every element by a scalar.</summary>
     public static Variable<T> operator /(Variable<T> x, T y) =>
-        ScalarTape.For(x) is { } tape ? tape.Divide(x, y) : x.Divide(Scalar(y));
+        ScopeTape.For(x) is { } tape ? tape.Divide(x, y) : x.Divide(Scalar(y));
 
     /// <summary>Divides a scalar by every element.</summary>
     public static Variable<T> operator /(T x, Variable<T> y) =>
-        ScalarTape.For(y) is { } tape ? tape.Divide(x, y) : Scalar(x).Divide(y);
+        ScopeTape.For(y) is { } tape ? tape.Divide(x, y) : Scalar(x).Divide(y);
 
     /// <summary>Element-wise negation.</summary>
     public static Variable<T> operator -(Variable<T> x)

@@ -76,12 +76,12 @@ public sealed partial class Variable<T>
 
     /// <summary>Element-wise square, x².</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Square() => ScalarTape.For(this) is { } tape ? tape.Square(this) : Apply(SquareFunction.Instance);
+    public Variable<T> Square() => ScopeTape.For(this) is { } tape ? tape.Square(this) : Apply(SquareFunction.Instance);
 
     /// <summary>Element-wise square root (NaN for negative values).</summary>
     /// <returns>A new variable.</returns>
     /// <remarks>The derivative 1/(2√x) is +∞ at 0.</remarks>
-    public Variable<T> Sqrt() => ScalarTape.For(this) is { } tape ? tape.Sqrt(this) : Apply(SqrtFunction.Instance);
+    public Variable<T> Sqrt() => ScopeTape.For(this) is { } tape ? tape.Sqrt(this) : Apply(SqrtFunction.Instance);
 
     /// <summary>Element-wise reciprocal, 1/x.</summary>
     /// <returns>A new variable.</returns>
@@ -92,28 +92,28 @@ public sealed partial class Variable<T>
     /// <returns>A new variable.</returns>
     /// <remarks>The derivative p·x^(p−1) is exactly 0 when p = 0, also at x = 0.</remarks>
     public Variable<T> Pow(T exponent) =>
-        ScalarTape.For(this) is { } tape ? tape.Pow(this, exponent) : Apply(new PowScalarFunction(exponent));
+        ScopeTape.For(this) is { } tape ? tape.Pow(this, exponent) : Apply(new PowScalarFunction(exponent));
 
     /// <summary>Element-wise natural exponential, eˣ.</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Exp() => ScalarTape.For(this) is { } tape ? tape.Exp(this) : Apply(ExpFunction.Instance);
+    public Variable<T> Exp() => ScopeTape.For(this) is { } tape ? tape.Exp(this) : Apply(ExpFunction.Instance);
 
     /// <summary>Element-wise natural logarithm (−∞ at 0, NaN for negative values).</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Log() => ScalarTape.For(this) is { } tape ? tape.Log(this) : Apply(LogFunction.Instance);
+    public Variable<T> Log() => ScopeTape.For(this) is { } tape ? tape.Log(this) : Apply(LogFunction.Instance);
 
     /// <summary>Element-wise absolute value.</summary>
     /// <returns>A new variable.</returns>
     /// <remarks>Derivative sign(x), taken as 0 at x = 0 (PyTorch's convention).</remarks>
-    public Variable<T> Abs() => ScalarTape.For(this) is { } tape ? tape.Abs(this) : Apply(AbsFunction.Instance);
+    public Variable<T> Abs() => ScopeTape.For(this) is { } tape ? tape.Abs(this) : Apply(AbsFunction.Instance);
 
     /// <summary>Element-wise sine (radians).</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Sin() => ScalarTape.For(this) is { } tape ? tape.Sin(this) : Apply(SinFunction.Instance);
+    public Variable<T> Sin() => ScopeTape.For(this) is { } tape ? tape.Sin(this) : Apply(SinFunction.Instance);
 
     /// <summary>Element-wise cosine (radians).</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Cos() => ScalarTape.For(this) is { } tape ? tape.Cos(this) : Apply(CosFunction.Instance);
+    public Variable<T> Cos() => ScopeTape.For(this) is { } tape ? tape.Cos(this) : Apply(CosFunction.Instance);
 
     /// <summary>Element-wise tangent (radians).</summary>
     /// <returns>A new variable.</returns>
@@ -121,16 +121,16 @@ public sealed partial class Variable<T>
 
     /// <summary>Element-wise hyperbolic tangent.</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Tanh() => ScalarTape.For(this) is { } tape ? tape.Tanh(this) : Apply(TanhFunction.Instance);
+    public Variable<T> Tanh() => ScopeTape.For(this) is { } tape ? tape.Tanh(this) : Apply(TanhFunction.Instance);
 
     /// <summary>Element-wise logistic sigmoid, 1/(1 + e⁻ˣ).</summary>
     /// <returns>A new variable.</returns>
-    public Variable<T> Sigmoid() => ScalarTape.For(this) is { } tape ? tape.Sigmoid(this) : Apply(SigmoidFunction.Instance);
+    public Variable<T> Sigmoid() => ScopeTape.For(this) is { } tape ? tape.Sigmoid(this) : Apply(SigmoidFunction.Instance);
 
     /// <summary>Element-wise rectified linear unit, max(x, 0).</summary>
     /// <returns>A new variable.</returns>
     /// <remarks>Derivative 1 for x &gt; 0 and 0 otherwise, including at x = 0 (PyTorch's convention).</remarks>
-    public Variable<T> Relu() => ScalarTape.For(this) is { } tape ? tape.Relu(this) : Apply(ReluFunction.Instance);
+    public Variable<T> Relu() => ScopeTape.For(this) is { } tape ? tape.Relu(this) : Apply(ReluFunction.Instance);
 
     /// <summary>Element-wise leaky ReLU: x for x &gt; 0, otherwise slope·x.</summary>
     /// <param name="negativeSlope">The slope for non-positive inputs (PyTorch's default 0.01).</param>

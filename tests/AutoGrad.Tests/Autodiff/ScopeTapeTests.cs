@@ -10,7 +10,7 @@ namespace AutoGrad.Tests.Autodiff;
 /// kinks, ±∞ and NaN, graph release, errors; and a recycling scope allocates nothing in steady state.
 /// </summary>
 [Collection(SerialCollection.Name)]
-public class ScalarTapeTests
+public class ScopeTapeTests
 {
     /// <summary>One row per fast-set operation form: the operation on a pair of scalars (b is ignored by unary ops).</summary>
     public static TheoryData<string> OpNames => [.. s_ops.Keys];

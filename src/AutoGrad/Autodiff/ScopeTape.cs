@@ -79,7 +79,7 @@ public sealed partial class Variable<T>
     /// reads tape results, <see cref="RunMixed"/> walks both in one reverse pass of recording order.
     /// </para>
     /// </remarks>
-    internal sealed class ScalarTape
+    internal sealed class ScopeTape
     {
         /// <summary>The slot's adjoint received a contribution in the current pass.</summary>
         private const byte Reached = 1;
@@ -111,24 +111,24 @@ public sealed partial class Variable<T>
 
         /// <summary>The tape of the innermost live scope on this thread for ops on <paramref name="x"/>, or null for the ordinary path.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static ScalarTape? For(Variable<T> x) =>
+        internal static ScopeTape? For(Variable<T> x) =>
             StepScope.Current is { Recording: true } scope && x._requiresGrad && x._shape.Rank == 0
-                ? scope.ScalarTape as ScalarTape ?? Attach(scope)
+                ? scope.ScopeTape as ScopeTape ?? Attach(scope)
                 : null;
 
         /// <summary>The tape for a binary op on two rank-0 variables, or null for the ordinary path.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static ScalarTape? For(Variable<T> x, Variable<T> y) =>
+        internal static ScopeTape? For(Variable<T> x, Variable<T> y) =>
             StepScope.Current is { Recording: true } scope && (x._requiresGrad | y._requiresGrad) && x._shape.Rank == 0 && y._shape.Rank == 0
-                ? scope.ScalarTape as ScalarTape ?? Attach(scope)
+                ? scope.ScopeTape as ScopeTape ?? Attach(scope)
                 : null;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static ScalarTape Attach(StepScope scope)
+        private static ScopeTape Attach(StepScope scope)
         {
             var arena = ScopeArena<T>.ForThread;
             arena.EnterScope(scope);
-            scope.ScalarTape = arena.Tape;
+            scope.ScopeTape = arena.Tape;
             return arena.Tape;
         }
 
@@ -173,7 +173,7 @@ public sealed partial class Variable<T>
         }
 
         /// <summary>The name of the op that produced the live result <paramref name="v"/>.</summary>
-        internal string OpName(Variable<T> v) => Owns(v) ? _entries[EntryOf(v._tapeSlot)].Op.ToString() : "ScalarTape";
+        internal string OpName(Variable<T> v) => Owns(v) ? _entries[EntryOf(v._tapeSlot)].Op.ToString() : "ScopeTape";
 
         // ----- Ops (see the table at the top of the file) -----
 
@@ -437,7 +437,7 @@ public sealed partial class Variable<T>
                 }
             }
 
-            throw new InvalidOperationException($"ScalarTape: slot {slot} has no entry.");
+            throw new InvalidOperationException($"ScopeTape: slot {slot} has no entry.");
         }
 
         // ----- Backward -----
@@ -490,7 +490,7 @@ public sealed partial class Variable<T>
             var flags = _flags;
             if ((uint)top >= (uint)entries.Length || adjoints.Length != flags.Length || _slotCount > adjoints.Length)
             {
-                throw new InvalidOperationException("ScalarTape: inconsistent state.");
+                throw new InvalidOperationException("ScopeTape: inconsistent state.");
             }
 
             var done = retainGraph ? (byte)0 : Released;
@@ -637,7 +637,7 @@ public sealed partial class Variable<T>
                             Visit(n, stamp, stack);
                             if (Drain(stack, nodes, stamp, -1) >= k)
                             {
-                                throw new InvalidOperationException("ScalarTape: a node reads a tape result recorded after it.");
+                                throw new InvalidOperationException("ScopeTape: a node reads a tape result recorded after it.");
                             }
                         }
                     }
