@@ -1,0 +1,361 @@
+using System.Numerics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad;
+
+/// <summary>
+/// A scalar recorded on a <see cref="ScalarTape{T}"/>: a value type with the usual operators and math functions, for
+/// losses written element by element over thousands of scalars, where a <see cref="Variable{T}"/> per operation would
+/// cost more than the arithmetic itself.
+/// </summary>
+/// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
+/// <remarks>
+/// <para>
+/// Get scalars from <see cref="ScalarTape{T}.Watch(Variable{T})"/> (the elements of a variable) or from a
+/// <typeparamref name="T"/> (an implicit conversion makes a constant), combine them with ordinary C#, and turn the
+/// result back into a variable with <see cref="ScalarTape{T}.ToVariable(Scalar{T})"/>; its <c>Backward()</c> sends
+/// the gradients to the watched variables.
+/// </para>
+/// <para>
+/// An operation costs a few nanoseconds: it computes its value and local partial derivatives at once and appends one
+/// entry to the tape; adding, subtracting, multiplying or dividing by a constant records nothing at all (the scalar
+/// carries the constant factor). A <c>default</c> scalar is the constant zero.
+/// </para>
+/// <para>
+/// A scalar belongs to its tape: combining scalars of two tapes, or using one after its tape was
+/// <see cref="ScalarTape{T}.Reset"/>, throws <see cref="InvalidOperationException"/>.
+/// </para>
+/// <para>
+/// Derivatives match the <see cref="Variable{T}"/> operations of the same name, kinks included: <c>Abs</c> and
+/// <c>Relu</c> have derivative 0 at 0, <c>Max</c> and <c>Min</c> split the gradient at ties, and a zero partial
+/// derivative absorbs an infinite or NaN gradient (as everywhere in AutoGrad). The partials are computed during the
+/// forward pass, so rounding can differ from the <see cref="Variable{T}"/> path in the last bits, and gradients of
+/// gradients (<c>createGraph</c>) are not available.
+/// </para>
+/// </remarks>
+public readonly struct Scalar<T> : IFormattable
+    where T : IFloatingPointIeee754<T>
+{
+    // The scalar is _value, whose derivative with respect to the tape slot at _index is _scale: a tape result or an
+    // input has scale 1, and affine operations with constants (x + c, c · x, -x, x / c) change only the value and the
+    // scale, without recording. A constant has no tape.
+    internal readonly ScalarTape<T>? _tape;
+    internal readonly long _index;
+    internal readonly T _value;
+    internal readonly T _scale;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar(ScalarTape<T>? tape, long index, T value, T scale)
+    {
+        _tape = tape;
+        _index = index;
+        _value = value;
+        _scale = scale;
+    }
+
+    /// <summary>A constant (nothing flows back to it).</summary>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Scalar(T value)
+        : this(null, 0, value, T.Zero)
+    {
+    }
+
+    /// <summary>The value.</summary>
+    public T Value => _value;
+
+    /// <summary>Whether this scalar is a constant, that is, depends on no watched variable.</summary>
+    public bool IsConstant => _tape is null;
+
+    /// <summary>The tape that records operations on this scalar, or null for a constant.</summary>
+    public ScalarTape<T>? Tape => _tape;
+
+    /// <summary>A constant.</summary>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static implicit operator Scalar<T>(T value) => new(null, 0, value, T.Zero);
+
+    /// <summary>The value (the same as <see cref="Value"/>).</summary>
+    /// <param name="x">The scalar.</param>
+    public static explicit operator T(Scalar<T> x) => x._value;
+
+    // ----- Arithmetic -----
+
+    /// <summary>The sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator +(Scalar<T> x, Scalar<T> y)
+    {
+        if (x._tape is null)
+        {
+            return new(y._tape, y._index, x._value + y._value, y._scale);
+        }
+
+        if (y._tape is null)
+        {
+            return new(x._tape, x._index, x._value + y._value, x._scale);
+        }
+
+        return x._tape.Binary(x._index, y._tape, y._index, x._value + y._value, x._scale, y._scale);
+    }
+
+    /// <summary>The sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator +(Scalar<T> x, T c) => new(x._tape, x._index, x._value + c, x._scale);
+
+    /// <summary>The sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator +(T c, Scalar<T> y) => new(y._tape, y._index, c + y._value, y._scale);
+
+    /// <summary>The difference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator -(Scalar<T> x, Scalar<T> y)
+    {
+        if (x._tape is null)
+        {
+            return new(y._tape, y._index, x._value - y._value, -y._scale);
+        }
+
+        if (y._tape is null)
+        {
+            return new(x._tape, x._index, x._value - y._value, x._scale);
+        }
+
+        return x._tape.Binary(x._index, y._tape, y._index, x._value - y._value, x._scale, -y._scale);
+    }
+
+    /// <summary>The difference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator -(Scalar<T> x, T c) => new(x._tape, x._index, x._value - c, x._scale);
+
+    /// <summary>The difference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator -(T c, Scalar<T> y) => new(y._tape, y._index, c - y._value, -y._scale);
+
+    /// <summary>The negation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator -(Scalar<T> x) => new(x._tape, x._index, -x._value, -x._scale);
+
+    /// <summary>The scalar itself.</summary>
+    public static Scalar<T> operator +(Scalar<T> x) => x;
+
+    /// <summary>The product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator *(Scalar<T> x, Scalar<T> y)
+    {
+        if (x._tape is null)
+        {
+            return new(y._tape, y._index, x._value * y._value, x._value * y._scale);
+        }
+
+        if (y._tape is null)
+        {
+            return new(x._tape, x._index, x._value * y._value, x._scale * y._value);
+        }
+
+        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, y._value * x._scale, x._value * y._scale);
+    }
+
+    /// <summary>The product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator *(Scalar<T> x, T c) => new(x._tape, x._index, x._value * c, x._scale * c);
+
+    /// <summary>The product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator *(T c, Scalar<T> y) => new(y._tape, y._index, c * y._value, c * y._scale);
+
+    /// <summary>The quotient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator /(Scalar<T> x, Scalar<T> y)
+    {
+        if (y._tape is null)
+        {
+            return x / y._value;
+        }
+
+        var vy = y._value;
+        var result = x._value / vy;
+        var dy = -(result / vy) * y._scale;
+        return x._tape is null
+            ? y._tape.Unary(y._index, result, dy)
+            : x._tape.Binary(x._index, y._tape, y._index, result, x._scale / vy, dy);
+    }
+
+    /// <summary>The quotient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator /(Scalar<T> x, T c) => new(x._tape, x._index, x._value / c, x._scale / c);
+
+    /// <summary>The quotient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator /(T c, Scalar<T> y) => new Scalar<T>(c) / y;
+
+    // ----- Comparisons (of values; they record nothing) -----
+
+    /// <summary>Compares the values.</summary>
+    public static bool operator <(Scalar<T> x, Scalar<T> y) => x._value < y._value;
+
+    /// <summary>Compares the values.</summary>
+    public static bool operator >(Scalar<T> x, Scalar<T> y) => x._value > y._value;
+
+    /// <summary>Compares the values.</summary>
+    public static bool operator <=(Scalar<T> x, Scalar<T> y) => x._value <= y._value;
+
+    /// <summary>Compares the values.</summary>
+    public static bool operator >=(Scalar<T> x, Scalar<T> y) => x._value >= y._value;
+
+    // ----- Functions (the derivative of each matches the Variable<T> operation of the same name) -----
+
+    /// <summary>x².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Scalar<T> Square()
+    {
+        var v = _value;
+        return Unary(v * v, v * T.CreateTruncating(2));
+    }
+
+    /// <summary>√x.</summary>
+    public Scalar<T> Sqrt()
+    {
+        var result = T.Sqrt(_value);
+        return Unary(result, T.CreateTruncating(0.5) / result);
+    }
+
+    /// <summary>1 / x.</summary>
+    public Scalar<T> Reciprocal()
+    {
+        var result = T.One / _value;
+        return Unary(result, -(result * result));
+    }
+
+    /// <summary>eˣ.</summary>
+    public Scalar<T> Exp()
+    {
+        var result = T.Exp(_value);
+        return Unary(result, result);
+    }
+
+    /// <summary>The natural logarithm.</summary>
+    public Scalar<T> Log() => Unary(T.Log(_value), T.One / _value);
+
+    /// <summary>The sine.</summary>
+    public Scalar<T> Sin() => Unary(T.Sin(_value), T.Cos(_value));
+
+    /// <summary>The cosine.</summary>
+    public Scalar<T> Cos() => Unary(T.Cos(_value), -T.Sin(_value));
+
+    /// <summary>The tangent.</summary>
+    public Scalar<T> Tan()
+    {
+        var result = T.Tan(_value);
+        return Unary(result, (result * result) + T.One);
+    }
+
+    /// <summary>The hyperbolic tangent.</summary>
+    public Scalar<T> Tanh()
+    {
+        var result = T.Tanh(_value);
+        return Unary(result, T.One - (result * result));
+    }
+
+    /// <summary>The logistic function 1 / (1 + e⁻ˣ).</summary>
+    public Scalar<T> Sigmoid()
+    {
+        var result = T.One / (T.One + T.Exp(-_value));
+        return Unary(result, result * (T.One - result));
+    }
+
+    /// <summary>log(1 + eˣ), computed without overflow; its derivative is the sigmoid.</summary>
+    public Scalar<T> Softplus()
+    {
+        var v = double.CreateChecked(_value);
+        var result = T.CreateChecked(Math.Max(v, 0.0) + SpecialFunctions.Log1P(Math.Exp(-Math.Abs(v))));
+        return Unary(result, T.One / (T.One + T.Exp(-_value)));
+    }
+
+    /// <summary>|x|, with derivative 0 at 0.</summary>
+    public Scalar<T> Abs()
+    {
+        var v = _value;
+        return Unary(T.Abs(v), v > T.Zero ? T.One : v < T.Zero ? -T.One : T.Zero);
+    }
+
+    /// <summary>max(x, 0), with derivative 0 at 0; NaN stays NaN.</summary>
+    public Scalar<T> Relu()
+    {
+        var v = _value;
+        return Unary(v > T.Zero || T.IsNaN(v) ? v : T.Zero, v > T.Zero ? T.One : T.Zero);
+    }
+
+    /// <summary>xᵖ for a constant exponent.</summary>
+    /// <param name="exponent">The exponent p.</param>
+    public Scalar<T> Pow(T exponent)
+    {
+        var v = _value;
+        return Unary(T.Pow(v, exponent), T.IsZero(exponent) ? T.Zero : T.Pow(v, exponent - T.One) * exponent);
+    }
+
+    /// <summary>xʸ; the derivative with respect to y is xʸ·log x, NaN for a non-positive base.</summary>
+    /// <param name="exponent">The exponent y.</param>
+    public Scalar<T> Pow(Scalar<T> exponent)
+    {
+        if (exponent._tape is null)
+        {
+            return Pow(exponent._value);
+        }
+
+        var v = _value;
+        var y = exponent._value;
+        var result = T.Pow(v, y);
+        var dy = result * T.Log(v) * exponent._scale;
+        return _tape is null
+            ? exponent._tape.Unary(exponent._index, result, dy)
+            : _tape.Binary(_index, exponent._tape, exponent._index, result, y * T.Pow(v, y - T.One) * _scale, dy);
+    }
+
+    /// <summary>The value, formatted as <typeparamref name="T"/>.</summary>
+    public override string ToString() => _value.ToString(null, CultureInfo.InvariantCulture);
+
+    /// <inheritdoc/>
+    public string ToString(string? format, IFormatProvider? formatProvider) => _value.ToString(format, formatProvider);
+
+    /// <summary>The larger of two scalars; at a tie the gradient is split equally, and NaN propagates.</summary>
+    internal static Scalar<T> Extremum(Scalar<T> x, Scalar<T> y, bool maximum)
+    {
+        T vx = x._value, vy = y._value;
+        var half = T.CreateTruncating(0.5);
+        var wx = (maximum ? vx > vy : vx < vy) ? T.One : vx == vy ? half : T.Zero;
+        var wy = (maximum ? vy > vx : vy < vx) ? T.One : vx == vy ? half : T.Zero;
+        var value = maximum ? T.Max(vx, vy) : T.Min(vx, vy);
+        if (x._tape is null)
+        {
+            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, wy * y._scale);
+        }
+
+        return y._tape is null ? x._tape.Unary(x._index, value, wx * x._scale) : x._tape.Binary(x._index, y._tape, y._index, value, wx * x._scale, wy * y._scale);
+    }
+
+    /// <summary>A function of this scalar alone with local derivative <paramref name="derivative"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Scalar<T> Unary(T value, T derivative) =>
+        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, derivative * _scale);
+}
+
+/// <summary>Functions of two <see cref="Scalar{T}"/> values.</summary>
+public static class Scalar
+{
+    /// <summary>The larger of <paramref name="x"/> and <paramref name="y"/>; at a tie the gradient is split equally, and NaN propagates.</summary>
+    /// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
+    /// <param name="x">The first scalar.</param>
+    /// <param name="y">The second scalar.</param>
+    /// <returns>max(x, y).</returns>
+    public static Scalar<T> Max<T>(Scalar<T> x, Scalar<T> y)
+        where T : IFloatingPointIeee754<T> => Scalar<T>.Extremum(x, y, maximum: true);
+
+    /// <summary>The smaller of <paramref name="x"/> and <paramref name="y"/>; at a tie the gradient is split equally, and NaN propagates.</summary>
+    /// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
+    /// <param name="x">The first scalar.</param>
+    /// <param name="y">The second scalar.</param>
+    /// <returns>min(x, y).</returns>
+    public static Scalar<T> Min<T>(Scalar<T> x, Scalar<T> y)
+        where T : IFloatingPointIeee754<T> => Scalar<T>.Extremum(x, y, maximum: false);
+}

@@ -1,0 +1,495 @@
+using System.Numerics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AutoGrad;
+
+/// <summary>
+/// A Wengert list for <see cref="Scalar{T}"/> values: losses written element by element over thousands of scalars
+/// run at a few nanoseconds per operation, forward and backward, and plug into the ordinary graph as one operation.
+/// </summary>
+/// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
+/// <remarks>
+/// <para>
+/// <see cref="Watch(Variable{T})"/> gives the elements of a variable as scalars; ordinary C# arithmetic on them records
+/// one entry per operation (its input slots and local partial derivatives); <see cref="ToVariable(Scalar{T})"/>
+/// returns the result as a rank-0 <see cref="Variable{T}"/>, and a backward pass through it sweeps the entries once in
+/// reverse and hands each watched variable its gradient:
+/// </para>
+/// <code>
+/// var tape = new ScalarTape&lt;double&gt;();
+/// var x = Variable.Parameter(start);               // a vector of n values
+///
+/// Variable&lt;double&gt; Rosenbrock()
+/// {
+///     tape.Reset();                                 // reuse the tape's memory: nothing is allocated in steady state
+///     var xs = tape.Watch(x);
+///     Scalar&lt;double&gt; f = 0.0;
+///     for (var i = 0; i &lt; xs.Length - 1; i++)
+///     {
+///         var a = xs[i + 1] - xs[i].Square();
+///         var b = 1.0 - xs[i];
+///         f += (100.0 * a.Square()) + b.Square();
+///     }
+///
+///     return tape.ToVariable(f);
+/// }
+///
+/// Rosenbrock().Backward();                         // x.Grad now holds ∇f
+/// </code>
+/// <para>
+/// Lifetime: the tape keeps its entries until <see cref="Reset"/>, which ends every scalar, vector of scalars and
+/// output variable made since the previous reset (using one afterwards throws <see cref="InvalidOperationException"/>)
+/// and keeps the memory for the next recording. Backward passes do not consume the entries, so several passes (or
+/// several outputs) can run over one recording.
+/// </para>
+/// <para>
+/// Only first derivatives are available: the partial derivatives are numbers computed during the forward pass, so
+/// <c>Backward(createGraph: true)</c> through a tape output throws <see cref="NotSupportedException"/>. A tape is not
+/// thread-safe; use one per thread.
+/// </para>
+/// </remarks>
+public sealed class ScalarTape<T>
+    where T : IFloatingPointIeee754<T>
+{
+    private const int MinimumCapacity = 256;
+
+    private readonly List<WatchRange> _ranges = [];
+    private readonly List<Variable<T>> _gradVariables = [];
+    private readonly Dictionary<Variable<T>, int> _watched = new(ReferenceEqualityComparer.Instance);
+
+    // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each slot
+    // after propagating it and each watched slot after reading it, and nothing else writes them.
+    private Entry[] _entries;
+    private T[] _adjoints;
+    private int _count;
+
+    // The global index of slot 0 of the current recording: scalars carry global indices, and Reset moves the origin
+    // past every index handed out so far, so a scalar from before a reset is found out of range.
+    private long _origin;
+
+    /// <summary>Creates an empty tape.</summary>
+    /// <param name="capacity">The number of operations and watched elements to make room for up front (it grows as needed).</param>
+    public ScalarTape(int capacity = MinimumCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        capacity = Math.Max(capacity, MinimumCapacity);
+        _entries = new Entry[capacity];
+        _adjoints = new T[capacity];
+    }
+
+    /// <summary>The number of slots recorded since the last reset: one per operation and one per watched element.</summary>
+    public int Count => _count;
+
+    /// <summary>
+    /// Ends everything recorded since the last reset (scalars, watched vectors, output variables) and starts an empty
+    /// recording that reuses the tape's memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Once per recording: keeps the caller's loop small enough for the JIT to keep scalars in registers.
+    public void Reset()
+    {
+        _origin += _count + 1;
+        _count = 0;
+        _ranges.Clear();
+        _gradVariables.Clear();
+        _watched.Clear();
+    }
+
+    /// <summary>
+    /// The elements of <paramref name="x"/> (row-major) as scalars on this tape; watching the same variable again
+    /// before a reset returns the same scalars.
+    /// </summary>
+    /// <param name="x">The variable. When it does not require gradients (or inside <see cref="Variable.NoGrad"/>), the scalars are constants.</param>
+    /// <returns>The scalars.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Once per recording: keeps the caller's loop small enough for the JIT to keep scalars in registers.
+    public ScalarVector<T> Watch(Variable<T> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (_watched.TryGetValue(x, out var existing))
+        {
+            return Vector(_ranges[existing]);
+        }
+
+        var values = x.Values; // Throws for a result of an ended StepScope.
+        var first = Reserve(values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            _entries[first + i].DX = values[i]; // A watched slot is never swept, so its entry holds the value.
+        }
+
+        var gradIndex = -1;
+        if (x.RequiresGrad && GradMode.IsEnabled)
+        {
+            gradIndex = _gradVariables.Count;
+            _gradVariables.Add(x);
+        }
+
+        var range = new WatchRange(first, values.Length, x.Shape, gradIndex);
+        _watched.Add(x, _ranges.Count);
+        _ranges.Add(range);
+        return Vector(range);
+    }
+
+    /// <summary>The single element of <paramref name="x"/> as a scalar on this tape.</summary>
+    /// <param name="x">A variable with exactly one element (usually rank 0).</param>
+    /// <returns>The scalar.</returns>
+    /// <exception cref="ArgumentException"><paramref name="x"/> does not have exactly one element.</exception>
+    public Scalar<T> WatchScalar(Variable<T> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Length != 1)
+        {
+            throw new ArgumentException($"ScalarTape.WatchScalar: the variable has shape {x.Shape} ({x.Length} elements), but only a one-element variable is a scalar. Use Watch(x) for its elements.", nameof(x));
+        }
+
+        return Watch(x)[0];
+    }
+
+    /// <summary>
+    /// <paramref name="output"/> as a rank-0 variable: a backward pass through it sweeps this tape and hands the
+    /// watched variables their gradients. A constant output gives a constant variable.
+    /// </summary>
+    /// <param name="output">A scalar of this tape (or a constant).</param>
+    /// <returns>The variable.</returns>
+    public Variable<T> ToVariable(Scalar<T> output) => ToVariable([output], Shape.Scalar);
+
+    /// <summary>
+    /// <paramref name="outputs"/> as a vector variable (a vector-valued function): a backward pass with seed s sweeps
+    /// this tape once for sᵀ·J.
+    /// </summary>
+    /// <param name="outputs">Scalars of this tape (or constants).</param>
+    /// <returns>A variable of shape [outputs.Length].</returns>
+    public Variable<T> ToVariable(params ReadOnlySpan<Scalar<T>> outputs) => ToVariable(outputs, new Shape(outputs.Length));
+
+    /// <summary><paramref name="outputs"/> as a variable of shape <paramref name="shape"/> (row-major).</summary>
+    /// <param name="outputs">Scalars of this tape (or constants), one per element of <paramref name="shape"/>.</param>
+    /// <param name="shape">The shape of the result.</param>
+    /// <returns>The variable.</returns>
+    /// <exception cref="ArgumentException">The number of outputs does not fill the shape.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Once per recording: keeps the caller's loop small enough for the JIT to keep scalars in registers.
+    public Variable<T> ToVariable(ReadOnlySpan<Scalar<T>> outputs, Shape shape)
+    {
+        if (outputs.Length != shape.ElementCount)
+        {
+            throw new ArgumentException($"ScalarTape.ToVariable: {outputs.Length} outputs do not fill shape {shape} ({shape.ElementCount} elements).", nameof(outputs));
+        }
+
+        var anyRecorded = false;
+        foreach (var s in outputs)
+        {
+            if (s._tape is not null)
+            {
+                _ = Slot(s);
+                anyRecorded = true;
+            }
+        }
+
+        var inputs = anyRecorded && GradMode.IsEnabled ? CollectionsMarshal.AsSpan(_gradVariables) : [];
+        return Variable<T>.FromScalarTape(this, outputs, shape, inputs);
+    }
+
+    // ----- Recording (called by the Scalar<T> operators) -----
+
+    /// <summary>The slot of <paramref name="s"/> in the current recording; throws for a scalar of another tape or of an earlier recording.</summary>
+    internal int Slot(in Scalar<T> s) => Slot(s._tape, s._index);
+
+    // The recording methods take the scalars' fields rather than the scalars: a struct passed by reference is
+    // address-exposed, and the JIT then keeps every scalar of the caller's loop on the stack instead of in registers.
+
+    /// <summary>The slot of global index <paramref name="index"/> of <paramref name="tape"/>; throws unless it is a live slot of this tape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Slot(ScalarTape<T>? tape, long index)
+    {
+        var local = index - _origin;
+        if (!ReferenceEquals(tape, this) || (ulong)local >= (ulong)_count)
+        {
+            ThrowForeign(tape);
+        }
+
+        return (int)local;
+    }
+
+    /// <summary>
+    /// Records a function of two scalars of this tape (at global indices <paramref name="x"/> and <paramref name="y"/>;
+    /// <paramref name="yTape"/> must be this tape) with the given local partial derivatives.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar<T> Binary(long x, ScalarTape<T>? yTape, long y, T value, T dx, T dy)
+    {
+        int sx = Slot(this, x), sy = Slot(yTape, y);
+        var k = _count;
+        var entries = _entries;
+        if ((uint)k >= (uint)entries.Length)
+        {
+            return BinaryGrowing(x, yTape, y, value, dx, dy);
+        }
+
+        ref var e = ref entries[k];
+        e.X = sx;
+        e.Y = sy;
+        e.DX = dx;
+        e.DY = dy;
+        _count = k + 1;
+        return new(this, _origin + k, value, T.One);
+    }
+
+    /// <summary>Records a function of one scalar of this tape (at global index <paramref name="x"/>) with the given local derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar<T> Unary(long x, T value, T dx)
+    {
+        var sx = Slot(this, x);
+        var k = _count;
+        var entries = _entries;
+        if ((uint)k >= (uint)entries.Length)
+        {
+            return UnaryGrowing(x, value, dx);
+        }
+
+        // The second input is the entry's own slot, whose adjoint the sweep discards after this entry: no shared
+        // dummy slot that every unary entry would update in turn. Its partial is never read in a way that matters.
+        ref var e = ref entries[k];
+        e.X = sx;
+        e.Y = k;
+        e.DX = dx;
+        _count = k + 1;
+        return new(this, _origin + k, value, T.One);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Scalar<T> BinaryGrowing(long x, ScalarTape<T>? yTape, long y, T value, T dx, T dy)
+    {
+        Grow(_count + 1);
+        return Binary(x, yTape, y, value, dx, dy);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Scalar<T> UnaryGrowing(long x, T value, T dx)
+    {
+        Grow(_count + 1);
+        return Unary(x, value, dx);
+    }
+
+    private int Reserve(int length)
+    {
+        if (_count + (long)length > _entries.Length)
+        {
+            Grow(_count + (long)length);
+        }
+
+        var first = _count;
+        _count += length;
+        return first;
+    }
+
+    private void Grow(long required)
+    {
+        if (required > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"ScalarTape: a recording of {required} slots does not fit in one tape (at most {Array.MaxLength}). Reset the tape between evaluations.");
+        }
+
+        var capacity = (int)Math.Min(Array.MaxLength, Math.Max(required, 2L * _entries.Length));
+        Array.Resize(ref _entries, capacity);
+        Array.Resize(ref _adjoints, capacity);
+    }
+
+    private ScalarVector<T> Vector(WatchRange range) =>
+        new(this, _origin + range.First, range.Length, range.Shape, constant: range.GradIndex < 0);
+
+    /// <summary>The value of watched slot <paramref name="global"/>, checked to belong to the current recording.</summary>
+    internal T WatchedValue(long global)
+    {
+        var local = global - _origin;
+        if ((ulong)local >= (ulong)_count)
+        {
+            ThrowReset();
+        }
+
+        return _entries[(int)local].DX;
+    }
+
+    /// <summary>The global index of slot 0 of the current recording (an output variable remembers it to detect a reset).</summary>
+    internal long Origin => _origin;
+
+    // ----- Backward -----
+
+    /// <summary>
+    /// Adds Σᵢ seedᵢ · ∂outputᵢ/∂xⱼ to <paramref name="gradients"/>[j] for each watched variable xⱼ that requires
+    /// gradients (in watch order): one reverse sweep from the highest output down.
+    /// </summary>
+    /// <remarks>
+    /// The sweep multiplies plainly (partial · adjoint). That differs from AutoGrad's chain-rule product, where a zero
+    /// factor absorbs ∞ and NaN, only when some product is NaN, and a NaN reaches a watched slot whatever happens
+    /// after it (NaN propagates through every later multiply and add, and every entry has an input on the tape). So
+    /// when a gradient comes out NaN the sweep is repeated with the chain-rule product, which is then the answer.
+    /// </remarks>
+    internal void Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, ReadOnlySpan<T[]> gradients)
+    {
+        if (origin != _origin)
+        {
+            ThrowReset();
+        }
+
+        var anyNaN = Sweep(outputs, scales, seed, gradients, chain: false);
+        if (anyNaN)
+        {
+            Sweep(outputs, scales, seed, gradients, chain: true);
+        }
+    }
+
+    private bool Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, ReadOnlySpan<T[]> gradients, bool chain)
+    {
+        var adjoints = _adjoints;
+        var entries = _entries;
+        var top = -1;
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i] < 0)
+            {
+                continue; // A constant output.
+            }
+
+            var slot = (int)(outputs[i] - _origin);
+            adjoints[slot] += chain ? Chain(scales[i], seed[i]) : scales[i] * seed[i];
+            top = Math.Max(top, slot);
+        }
+
+        if (top >= _count || _count > entries.Length || entries.Length != adjoints.Length)
+        {
+            throw new InvalidOperationException("ScalarTape: inconsistent state.");
+        }
+
+        // Sweep the entries from the top down, skipping the watched ranges (which hold values, not entries). Every
+        // range recorded before the top is below it; the ones after it were not reached.
+        var k = top;
+        var bad = false;
+        for (var r = _ranges.Count - 1; r >= -1; r--)
+        {
+            var low = 0;
+            if (r >= 0)
+            {
+                var range = _ranges[r];
+                if (range.First > top)
+                {
+                    continue;
+                }
+
+                low = range.First + range.Length;
+            }
+
+            if (k >= low)
+            {
+                if (chain)
+                {
+                    SweepChain(entries, adjoints, k, low);
+                }
+                else
+                {
+                    SweepPlain(entries, adjoints, k, low);
+                }
+            }
+
+            if (r >= 0)
+            {
+                var range = _ranges[r];
+                k = Math.Min(k, range.First - 1);
+                var j = range.GradIndex;
+                var source = adjoints.AsSpan(range.First, range.Length);
+                if ((uint)j < (uint)gradients.Length)
+                {
+                    bad |= Gather(source, gradients[j]);
+                }
+
+                source.Clear();
+            }
+        }
+
+        return bad;
+    }
+
+    /// <summary>The reverse sweep over entries <paramref name="top"/> down to <paramref name="low"/>, with plain products.</summary>
+    private static void SweepPlain(Entry[] entries, T[] adjoints, int top, int low)
+    {
+        // Unchecked access: every entry below _count has X, Y ≤ its own slot < _count ≤ adjoints.Length (checked by the
+        // caller), and top < _count.
+        ref var e0 = ref MemoryMarshal.GetArrayDataReference(entries);
+        ref var a0 = ref MemoryMarshal.GetArrayDataReference(adjoints);
+        for (var k = top; k >= low; k--)
+        {
+            ref var a = ref Unsafe.Add(ref a0, k);
+            ref var e = ref Unsafe.Add(ref e0, k);
+            var g = a;
+            Unsafe.Add(ref a0, e.X) += e.DX * g;
+            Unsafe.Add(ref a0, e.Y) += e.DY * g;
+            a = T.Zero;
+        }
+    }
+
+    /// <summary>The reverse sweep with the chain-rule product (a zero factor absorbs ∞ and NaN).</summary>
+    private static void SweepChain(Entry[] entries, T[] adjoints, int top, int low)
+    {
+        for (var k = top; k >= low; k--)
+        {
+            var e = entries[k];
+            var g = adjoints[k];
+            adjoints[e.X] += Chain(e.DX, g);
+            if (e.Y != k)
+            {
+                adjoints[e.Y] += Chain(e.DY, g);
+            }
+
+            adjoints[k] = T.Zero;
+        }
+    }
+
+    /// <summary>Adds the watched slots' adjoints to a gradient; returns whether any is NaN.</summary>
+    private static bool Gather(ReadOnlySpan<T> source, T[] gradient)
+    {
+        var bad = false;
+        for (var i = 0; i < source.Length; i++)
+        {
+            var v = gradient[i] + source[i];
+            gradient[i] = v;
+            bad |= T.IsNaN(v);
+        }
+
+        return bad;
+    }
+
+    /// <summary>partial · adjoint, except that a zero factor gives zero even against ∞ or NaN (as ChainMultiply).</summary>
+    private static T Chain(T partial, T adjoint)
+    {
+        var product = partial * adjoint;
+        return T.IsNaN(product) && (T.IsZero(partial) || T.IsZero(adjoint)) ? T.Zero : product;
+    }
+
+    // The throw helpers only throw (the exception is built elsewhere), so the JIT treats their calls as never returning
+    // and keeps them out of the way of the recording fast path.
+    [DoesNotReturn]
+    private void ThrowForeign(ScalarTape<T>? tape) => throw ForeignException(tape);
+
+    private InvalidOperationException ForeignException(ScalarTape<T>? tape) =>
+        tape is null ? new InvalidOperationException("ScalarTape: a constant scalar has no slot on a tape.")
+        : !ReferenceEquals(tape, this) ? new InvalidOperationException(
+            "ScalarTape: an operation combines scalars of two different tapes. Record a whole computation on one tape (watch every variable it reads on that tape).")
+        : ResetException();
+
+    [DoesNotReturn]
+    private static void ThrowReset() => throw ResetException();
+
+    private static InvalidOperationException ResetException() => new(
+        "ScalarTape: this scalar (or watched vector, or output variable) was recorded before the tape was Reset(), which ends everything recorded until then. Watch the variables again after each Reset().");
+
+    /// <summary>A watched variable's slots, and its position among the watched variables that receive gradients (-1 for constants).</summary>
+    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradIndex);
+
+    /// <summary>One recorded operation: its input slots and the local partial derivatives (for a watched slot, DX is its value).</summary>
+    private struct Entry
+    {
+        public int X;
+        public int Y;
+        public T DX;
+        public T DY;
+    }
+}
