@@ -5,8 +5,9 @@ namespace AutoGrad.Benchmarks.Autodiff;
 /// <summary>
 /// Tape-overhead baseline: the generalized Rosenbrock function
 /// f(x) = Σ_{i=0}^{n-2} [100 (x_{i+1} − x_i²)² + (1 − x_i)²], evaluated with plain doubles (value only),
-/// with plain doubles plus a hand-derived gradient, and with AutoGrad on n scalar parameters
-/// (value and gradient by reverse mode), with nodes and on the scalar tape of a step scope.
+/// with plain doubles plus a hand-derived gradient, and with AutoGrad (value and gradient by reverse mode): on n scalar
+/// parameters, with nodes and on the rank-0 tape of a step scope; and on one vector parameter through the value-type
+/// <see cref="Scalar{T}"/> of a <see cref="ScalarTape{T}"/>.
 /// </summary>
 /// <remarks>
 /// The starting point is the classic x = (−1.2, 1.0, −1.2, 1.0, …). The AutoGrad version records about
@@ -21,6 +22,8 @@ public class RosenbrockBenchmarks
     private double[] _x = [];
     private double[] _handGrad = [];
     private Variable<double>[] _parameters = [];
+    private Variable<double> _vector = null!;
+    private ScalarTape<double> _tape = null!;
 
     /// <summary>The number of variables n.</summary>
     [Params(2, 10_000)]
@@ -47,6 +50,8 @@ public class RosenbrockBenchmarks
             _parameters[i] = Variable.Parameter(_x[i]);
         }
 
+        _vector = Variable.Parameter(_x);
+        _tape = new ScalarTape<double>();
         Verify();
     }
 
@@ -105,6 +110,52 @@ public class RosenbrockBenchmarks
         return f.ToScalar() + _parameters[0].CurrentGrad!.ToScalar();
     }
 
+    /// <summary>
+    /// The value and gradient by AutoGrad's <see cref="ScalarTape{T}"/>: the same element-by-element code on
+    /// <see cref="Scalar{T}"/> values watched from one vector parameter, inside <c>Variable.StepScope(recycleVariables:
+    /// true)</c> (which pools the output variable and the gradient buffer; the tape reuses its own memory).
+    /// </summary>
+    /// <returns>f(x) + ∂f/∂x₀ as computed by AutoGrad.</returns>
+    [Benchmark]
+    public double AutoGradScalarTape()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        var f = ScalarTapeForwardBackward(_vector, _tape);
+        return f.ToScalar() + _vector.CurrentGrad!.Values[0];
+    }
+
+    /// <summary>The same as <see cref="AutoGradScalarTape"/> without a step scope: the output variable, its node and the gradient buffer are allocated.</summary>
+    /// <returns>f(x) + ∂f/∂x₀ as computed by AutoGrad.</returns>
+    [Benchmark]
+    public double AutoGradScalarTapeNoScope()
+    {
+        var f = ScalarTapeForwardBackward(_vector, _tape);
+        return f.ToScalar() + _vector.CurrentGrad!.Values[0];
+    }
+
+    private static Variable<double> ScalarTapeForwardBackward(Variable<double> x, ScalarTape<double> tape)
+    {
+        x.ZeroGrad(setToNull: false);
+        tape.Reset();
+        var f = tape.ToVariable(Rosenbrock(tape.Watch(x)));
+        f.Backward();
+        return f;
+    }
+
+    /// <summary>The Rosenbrock function written element by element on the tape's scalars, as a user would.</summary>
+    private static Scalar<double> Rosenbrock(ScalarVector<double> x)
+    {
+        Scalar<double> f = 0.0;
+        for (var i = 0; i < x.Length - 1; i++)
+        {
+            var a = x[i + 1] - x[i].Square();
+            var b = 1.0 - x[i];
+            f += (100.0 * a.Square()) + b.Square();
+        }
+
+        return f;
+    }
+
     private static double ValueAndHandGradient(double[] x, double[] grad)
     {
         var n = x.Length;
@@ -153,6 +204,18 @@ public class RosenbrockBenchmarks
             f = AutoGradForwardBackward(_parameters);
             Check("AutoGrad (step scope) value", f.ToScalar(), handValue);
             CheckGradients("AutoGrad (step scope)");
+        }
+
+        foreach (var scoped in (ReadOnlySpan<bool>)[false, true])
+        {
+            using var scope = scoped ? Variable.StepScope(recycleVariables: true) : null;
+            f = ScalarTapeForwardBackward(_vector, _tape);
+            Check($"AutoGrad ScalarTape (step scope: {scoped}) value", f.ToScalar(), handValue);
+            var grad = _vector.Grad ?? throw new InvalidOperationException($"Rosenbrock (n = {N}): ScalarTape produced no gradient.");
+            for (var i = 0; i < N; i++)
+            {
+                Check($"AutoGrad ScalarTape ∂f/∂x[{i}]", grad.Values[i], _handGrad[i]);
+            }
         }
     }
 

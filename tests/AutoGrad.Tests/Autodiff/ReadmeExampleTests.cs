@@ -114,4 +114,56 @@ public class ReadmeExampleTests
         Assert.Equal(labels.ToArray(), (x.MatMul(w) + b).ArgMax(1).ToArray());
         Assert.True(Loss.CrossEntropy(x.MatMul(w) + b, labels).ToScalar() < 0.1);
     }
+
+    [Fact]
+    public void ScalarTape_snippet_gives_the_hand_derived_gradient_and_minimizes_to_the_all_ones_point()
+    {
+        const int N = 10_000;
+        var tape = new ScalarTape<double>();
+        static double[] Start(int n) => Enumerable.Range(0, n).Select(i => i % 2 == 0 ? -1.2 : 1.0).ToArray();
+        var start = Start(N);
+        var x = Variable.Parameter(start);
+
+        Variable<double> Rosenbrock(Variable<double> x)
+        {
+            tape.Reset();
+            var xs = tape.Watch(x);
+            Scalar<double> f = 0.0;
+            for (var i = 0; i < xs.Length - 1; i++)
+            {
+                var a = xs[i + 1] - xs[i].Square();
+                var b = 1.0 - xs[i];
+                f += (100.0 * a.Square()) + b.Square();
+            }
+
+            return tape.ToVariable(f);
+        }
+
+        var loss = Rosenbrock(x);
+        loss.Backward();
+
+        // ∂f/∂xᵢ = −400 xᵢ (xᵢ₊₁ − xᵢ²) − 2 (1 − xᵢ) for i < n − 1, plus 200 (xᵢ − xᵢ₋₁²) for i > 0.
+        var expectedValue = 0.0;
+        var expected = new double[N];
+        for (var i = 0; i < N - 1; i++)
+        {
+            var a = start[i + 1] - (start[i] * start[i]);
+            var b = 1.0 - start[i];
+            expectedValue += (100.0 * a * a) + (b * b);
+            expected[i] += (-400.0 * start[i] * a) - (2.0 * b);
+            expected[i + 1] += 200.0 * a;
+        }
+
+        Assert.Equal(expectedValue, loss.ToScalar(), expectedValue * 1e-13);
+        var g = x.Grad!.ToArray();
+        for (var i = 0; i < N; i++)
+        {
+            Assert.Equal(expected[i], g[i], Math.Max(1.0, Math.Abs(expected[i])) * 1e-12);
+        }
+
+        // The same function minimized in 100 variables (the tape adapts to any size).
+        var result = Minimize.Function(Rosenbrock, start: Start(100)).With(new LBFGS()).Until(gradientNorm: 1e-8).Run();
+        Assert.Equal(StopReason.GradientNorm, result.StopReason);
+        Assert.All(result.Minimizer, v => Assert.Equal(1.0, v, 1e-6));
+    }
 }
