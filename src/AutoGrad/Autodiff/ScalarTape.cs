@@ -334,6 +334,12 @@ public sealed class ScalarTape<T>
         var anyNaN = Sweep(outputs, scales, seed, gradients, chain: false);
         if (anyNaN)
         {
+            // The first sweep left every adjoint zero again; start the gradients over as well.
+            foreach (var gradient in gradients)
+            {
+                Array.Clear(gradient);
+            }
+
             Sweep(outputs, scales, seed, gradients, chain: true);
         }
     }
