@@ -23,8 +23,9 @@ namespace AutoGrad;
 /// carries the constant factor). A <c>default</c> scalar is the constant zero.
 /// </para>
 /// <para>
-/// A scalar belongs to its tape: combining scalars of two tapes, or using one after its tape was
-/// <see cref="ScalarTape{T}.Reset"/>, throws <see cref="InvalidOperationException"/>.
+/// A scalar belongs to its tape: combining scalars of two tapes, or recording an operation on one after its tape was
+/// <see cref="ScalarTape{T}.Reset"/>, throws <see cref="InvalidOperationException"/>. Its <see cref="Value"/> is a
+/// plain number and stays readable, and so does an operation with constants alone (which records nothing).
 /// </para>
 /// <para>
 /// Derivatives match the <see cref="Variable{T}"/> operations of the same name, kinks included: <c>Abs</c> and
@@ -145,24 +146,24 @@ public readonly struct Scalar<T> : IFormattable
     {
         if (x._tape is null)
         {
-            return new(y._tape, y._index, x._value * y._value, x._value * y._scale);
+            return new(y._tape, y._index, x._value * y._value, Chain(x._value, y._scale));
         }
 
         if (y._tape is null)
         {
-            return new(x._tape, x._index, x._value * y._value, x._scale * y._value);
+            return new(x._tape, x._index, x._value * y._value, Chain(x._scale, y._value));
         }
 
-        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, y._value * x._scale, x._value * y._scale);
+        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, Chain(y._value, x._scale), Chain(x._value, y._scale));
     }
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(Scalar<T> x, T c) => new(x._tape, x._index, x._value * c, x._scale * c);
+    public static Scalar<T> operator *(Scalar<T> x, T c) => new(x._tape, x._index, x._value * c, Chain(x._scale, c));
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(T c, Scalar<T> y) => new(y._tape, y._index, c * y._value, c * y._scale);
+    public static Scalar<T> operator *(T c, Scalar<T> y) => new(y._tape, y._index, c * y._value, Chain(c, y._scale));
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -175,15 +176,16 @@ public readonly struct Scalar<T> : IFormattable
 
         var vy = y._value;
         var result = x._value / vy;
-        var dy = -(result / vy) * y._scale;
+        var dy = Chain(-(result / vy), y._scale);
         return x._tape is null
             ? y._tape.Unary(y._index, result, dy)
-            : x._tape.Binary(x._index, y._tape, y._index, result, x._scale / vy, dy);
+            : x._tape.Binary(x._index, y._tape, y._index, result, Chain(T.One / vy, x._scale), dy);
     }
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator /(Scalar<T> x, T c) => new(x._tape, x._index, x._value / c, x._scale / c);
+    public static Scalar<T> operator /(Scalar<T> x, T c) =>
+        new(x._tape, x._index, x._value / c, T.IsZero(x._scale) ? T.Zero : x._scale / c);
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -306,10 +308,10 @@ public readonly struct Scalar<T> : IFormattable
         var v = _value;
         var y = exponent._value;
         var result = T.Pow(v, y);
-        var dy = result * T.Log(v) * exponent._scale;
+        var dy = Chain(result * T.Log(v), exponent._scale);
         return _tape is null
             ? exponent._tape.Unary(exponent._index, result, dy)
-            : _tape.Binary(_index, exponent._tape, exponent._index, result, y * T.Pow(v, y - T.One) * _scale, dy);
+            : _tape.Binary(_index, exponent._tape, exponent._index, result, Chain(Chain(y, T.Pow(v, y - T.One)), _scale), dy);
     }
 
     /// <summary>The value, formatted as <typeparamref name="T"/>.</summary>
@@ -323,21 +325,35 @@ public readonly struct Scalar<T> : IFormattable
     {
         T vx = x._value, vy = y._value;
         var half = T.CreateTruncating(0.5);
-        var wx = (maximum ? vx > vy : vx < vy) ? T.One : vx == vy ? half : T.Zero;
-        var wy = (maximum ? vy > vx : vy < vx) ? T.One : vx == vy ? half : T.Zero;
+        // As Variable<T>.Maximum/Minimum: the loser gets 0, a tie ½ each, and anything else (NaN involved) 1.
+        var wx = (maximum ? vx < vy : vx > vy) ? T.Zero : vx == vy ? half : T.One;
+        var wy = (maximum ? vx > vy : vx < vy) ? T.Zero : vx == vy ? half : T.One;
         var value = maximum ? T.Max(vx, vy) : T.Min(vx, vy);
         if (x._tape is null)
         {
-            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, wy * y._scale);
+            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, Chain(wy, y._scale));
         }
 
-        return y._tape is null ? x._tape.Unary(x._index, value, wx * x._scale) : x._tape.Binary(x._index, y._tape, y._index, value, wx * x._scale, wy * y._scale);
+        return y._tape is null
+            ? x._tape.Unary(x._index, value, Chain(wx, x._scale))
+            : x._tape.Binary(x._index, y._tape, y._index, value, Chain(wx, x._scale), Chain(wy, y._scale));
     }
 
     /// <summary>A function of this scalar alone with local derivative <paramref name="derivative"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Scalar<T> Unary(T value, T derivative) =>
-        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, derivative * _scale);
+        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, Chain(derivative, _scale));
+
+    /// <summary>
+    /// a · b, except that a zero factor gives zero even against ∞ or NaN: the chain-rule product of AutoGrad's
+    /// backward rules, used wherever a scale or a partial derivative is folded into another.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T Chain(T a, T b)
+    {
+        var product = a * b;
+        return T.IsNaN(product) && (T.IsZero(a) || T.IsZero(b)) ? T.Zero : product;
+    }
 }
 
 /// <summary>Functions of two <see cref="Scalar{T}"/> values.</summary>

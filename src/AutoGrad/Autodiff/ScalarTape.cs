@@ -39,9 +39,10 @@ namespace AutoGrad;
 /// Rosenbrock().Backward();                         // x.Grad now holds ∇f
 /// </code>
 /// <para>
-/// Lifetime: the tape keeps its entries until <see cref="Reset"/>, which ends every scalar, vector of scalars and
-/// output variable made since the previous reset (using one afterwards throws <see cref="InvalidOperationException"/>)
-/// and keeps the memory for the next recording. Backward passes do not consume the entries, so several passes (or
+/// Lifetime: the tape keeps its entries until <see cref="Reset"/>, which ends the recording and keeps the memory for
+/// the next one. Afterwards, recording an operation on an earlier scalar, indexing an earlier watched vector, or a
+/// backward pass through an earlier output variable throws <see cref="InvalidOperationException"/>; values already
+/// computed (<see cref="Scalar{T}.Value"/>, the output variable's values) stay readable. Backward passes do not consume the entries, so several passes (or
 /// several outputs) can run over one recording.
 /// </para>
 /// <para>
@@ -83,8 +84,8 @@ public sealed class ScalarTape<T>
     public int Count => _count;
 
     /// <summary>
-    /// Ends everything recorded since the last reset (scalars, watched vectors, output variables) and starts an empty
-    /// recording that reuses the tape's memory.
+    /// Ends the recording (a later operation on one of its scalars, index into one of its watched vectors, or backward
+    /// pass through one of its outputs throws) and starts an empty one that reuses the tape's memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // Once per recording: keeps the caller's loop small enough for the JIT to keep scalars in registers.
     public void Reset()
