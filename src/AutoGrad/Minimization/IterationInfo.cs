@@ -8,7 +8,10 @@ namespace AutoGrad;
 /// <param name="UpdateNorm">The global L2 norm of the change the step made to the parameters.</param>
 /// <param name="LearningRates">The learning rate of every parameter group used by the step.</param>
 /// <param name="Elapsed">Wall time since the run started, at the end of the step.</param>
-/// <param name="Evaluations">How many times the step evaluated the loss and its gradient (1, or more for L-BFGS).</param>
+/// <param name="Evaluations">
+/// How many times the step evaluated the loss and its gradient: 1, or for L-BFGS the evaluations of its line search
+/// (over a deterministic loss it starts from the evaluation its predecessor made, so 0 for a step that stops at once).
+/// </param>
 /// <param name="Skipped">Whether the optimizer skipped the update (non-finite gradients with <see cref="Optimizer.SkipNonFiniteGradients"/>).</param>
 public sealed record IterationInfo(
     int Iteration,

@@ -15,9 +15,10 @@ namespace AutoGrad;
 /// <b>One iteration is one optimizer step.</b> The driver always passes <see cref="Optimizer.Step"/> a closure that
 /// zeroes the gradients, evaluates the loss, calls <c>Backward()</c> and returns the loss, so every optimizer works,
 /// including those that evaluate several points per step (L-BFGS). The iteration's <see cref="IterationInfo.Loss"/>
-/// and <see cref="IterationInfo.GradientNorm"/> are those of the step's first evaluation: at the point where the step
-/// started. Each evaluation's graph is released by its <c>Backward()</c>, and the driver keeps no reference to it, so a
-/// long run holds only the parameters, the optimizer's state and the history.
+/// and <see cref="IterationInfo.GradientNorm"/> are those at the point where the step started: of the step's first
+/// evaluation, or, for <see cref="LBFGS"/> over a deterministic loss, of the evaluation the previous step's line
+/// search made there (see <see cref="With"/>). Each evaluation's graph is released by its <c>Backward()</c>, and the
+/// driver keeps no reference to it, so a long run holds only the parameters, the optimizer's state and the history.
 /// </para>
 /// <para>
 /// <b>Each evaluation runs in a <see cref="StepScope"/>.</b> The loss function's intermediates come from the thread's
@@ -104,7 +105,14 @@ public abstract class MinimizationBuilder<TSelf, T>
     /// learning rate 1e-3, whose per-parameter scaling copes with noisy batch gradients.
     /// For the length of a run, an <see cref="LBFGS"/> optimizer's own gradient tolerance is lowered to the
     /// gradient-norm rule (per element) and its change tolerance to 0, so the run's stopping rules, not PyTorch's
-    /// default L-BFGS tolerances, decide when to stop; its settings are restored when the run ends.
+    /// default L-BFGS tolerances, decide when to stop, and its curvature and line-search thresholds are made relative to
+    /// the problem's scale (PyTorch's are absolute: 1e-10 and 1e-9). Over a deterministic loss (<c>Function</c>,
+    /// <c>Parameters</c>) one iteration of the run is also one L-BFGS iteration: <see cref="LBFGSOptions.MaxIterations"/>
+    /// is 1 (and <see cref="LBFGSOptions.MaxEvaluations"/> does not apply), and an iteration starts from the loss and
+    /// gradient its predecessor's line search already evaluated at the point it accepted, so with the strong-Wolfe line
+    /// search an iteration costs its line search's evaluations (usually one) and with fixed steps exactly one. A run
+    /// over data keeps PyTorch's steps, up to <see cref="LBFGSOptions.MaxIterations"/> L-BFGS iterations per batch.
+    /// The optimizer's settings are restored when the run ends.
     /// </remarks>
     public TSelf With(Optimizer optimizer)
     {
@@ -234,7 +242,7 @@ public abstract class MinimizationBuilder<TSelf, T>
         var started = Stopwatch.GetTimestamp();
         var optimizer = _optimizer ?? DefaultOptimizer.Create(_parameters, stochastic: IterationsPerEpoch > 0);
         Attach(optimizer);
-        using var tolerances = ToleranceScope.Align(optimizer, _gradientNorm, _parameters.Sum(p => p.Length));
+        using var lbfgsSettings = LBFGSRunScope.Enter(optimizer, _gradientNorm, _parameters.Sum(p => p.Length), deterministic: IterationsPerEpoch == 0);
         var scheduleHook = _schedule;
         if (_scheduleFactory is not null)
         {
@@ -321,7 +329,14 @@ public abstract class MinimizationBuilder<TSelf, T>
             snapshot.Capture();
             stepEvaluations = 0;
             var report = optimizer.Step(closure);
-            if (stepEvaluations == 0)
+            if (optimizer is LBFGS { LastStepReusedEvaluation: true } && report.Loss is { } reusedLoss)
+            {
+                // L-BFGS started where its previous step ended and took the loss and gradient evaluated there then; the
+                // closure calls of this step, if any, were trial points of its line search.
+                firstLoss = reusedLoss;
+                firstGradientNorm = report.GradientNorm;
+            }
+            else if (stepEvaluations == 0)
             {
                 throw new InvalidOperationException($"Minimize: {optimizer.Name}.Step did not call the closure it was given, so the driver cannot see the loss; an optimizer used with Minimize must evaluate the closure at least once per step.");
             }
@@ -418,13 +433,15 @@ public abstract class MinimizationBuilder<TSelf, T>
                 reason = StopReason.WallTime;
                 detail = Invariant($"wall time {elapsed.TotalSeconds:G4} s reached the limit of {w.TotalSeconds:G4} s at iteration {iteration}");
             }
-            else if (perEpoch == 0 && !report.Skipped && report.UpdateNorm == 0)
+            else if (perEpoch == 0 && report.UpdateNorm == 0)
             {
-                // A deterministic objective: the next step would do exactly the same. (Over data, a batch may simply
-                // have a zero gradient, so data runs go on.)
+                // A deterministic objective: the next step would do exactly the same, whether this one moved nothing or
+                // was skipped (L-BFGS after a failed line search, a skipped non-finite gradient). Over data, a batch may
+                // simply have a zero gradient, so data runs go on.
                 reason = StopReason.Stalled;
                 var why = optimizer is LBFGS lbfgs && lbfgs.LastStepInfo is { } info ? Invariant($" (L-BFGS: {info.StopReason})") : "";
-                detail = Invariant($"{optimizer.Name} left every parameter unchanged at iteration {iteration}{why}, with gradient norm {firstGradientNorm:G3}; the run's stopping rules were not met there");
+                var skip = report.Skipped && report.SkipReason is { } skipReason ? ". " + skipReason : "";
+                detail = Invariant($"{optimizer.Name} left every parameter unchanged at iteration {iteration}{why}, with gradient norm {firstGradientNorm:G3}; the run's stopping rules were not met there{skip}");
             }
 
             if (reason is not null)

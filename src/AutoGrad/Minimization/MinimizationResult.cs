@@ -52,7 +52,7 @@ public sealed class MinimizationResult<T>
     /// <summary>The number of completed epochs of a run over data; 0 otherwise.</summary>
     public int Epochs { get; }
 
-    /// <summary>How many times the loss and its gradient were evaluated (more than <see cref="Iterations"/> for L-BFGS); the final evaluation of <see cref="Value"/> is not counted.</summary>
+    /// <summary>How many times the loss and its gradient were evaluated (the sum of the history's <see cref="IterationInfo.Evaluations"/>); the final evaluation of <see cref="Value"/> is not counted.</summary>
     public int Evaluations { get; }
 
     /// <summary>Which rule stopped the run.</summary>

@@ -31,8 +31,9 @@ public enum StopReason
     Diverged,
 
     /// <summary>
-    /// The optimizer stopped moving: a step left every parameter unchanged (its own tolerances, or the limits of
-    /// floating point, stop it before the run's stopping rules are met). Function and parameter runs only.
+    /// The optimizer stopped moving: a step left every parameter unchanged, so every later step would too (its own
+    /// tolerances, a failed line search, a skipped non-finite gradient, or the limits of floating point stop it before
+    /// the run's stopping rules are met). Function and parameter runs only.
     /// </summary>
     Stalled,
 }

@@ -418,6 +418,67 @@ public class LBFGSTests
     }
 
     [Theory]
+    [InlineData(LineSearch.None, 1)]
+    [InlineData(LineSearch.StrongWolfe, 1)]
+    [InlineData(LineSearch.StrongWolfe, 3)]
+    public void Reusing_the_last_evaluation_keeps_the_trajectory_and_saves_one_closure_call_per_step(LineSearch lineSearch, int maxIterations)
+    {
+        // What a Minimize run over a deterministic loss turns on: a step that starts where the previous one ended, at a
+        // point that step evaluated, takes that evaluation instead of calling the closure there again.
+        var x = Variable.Parameter(new[] { -1.2, 1.0 });
+        var y = Variable.Parameter(new[] { -1.2, 1.0 });
+        var plain = new LBFGS([x], lineSearch: lineSearch, maxIterations: maxIterations);
+        var reusing = new LBFGS([y], lineSearch: lineSearch, maxIterations: maxIterations) { ReuseLastEvaluation = true };
+        int plainCalls = 0, reusingCalls = 0, reused = 0;
+        var plainClosure = Closure(plain, x, OptimizerTrajectories.Rosenbrock);
+        var reusingClosure = Closure(reusing, y, OptimizerTrajectories.Rosenbrock);
+        for (var step = 0; step < 15; step++)
+        {
+            var a = plain.Step(() => { plainCalls++; return plainClosure(); });
+            var b = reusing.Step(() => { reusingCalls++; return reusingClosure(); });
+            Assert.Equal(x.ToArray(), y.ToArray());
+            Assert.Equal(a.Loss, b.Loss);
+            Assert.Equal(a.GradientNorm, b.GradientNorm);
+            Assert.Equal(plain.LastStepInfo!.StopReason, reusing.LastStepInfo!.StopReason);
+            Assert.Equal(plainCalls, plain.LastStepInfo.TotalFunctionEvaluations);
+            Assert.Equal(reusingCalls, reusing.LastStepInfo.TotalFunctionEvaluations);
+            reused += reusing.LastStepReusedEvaluation ? 1 : 0;
+        }
+
+        // Fixed steps end at a point they did not evaluate (PyTorch leaves that to the next step): nothing to reuse.
+        // With the line search every step after the first starts from its predecessor's accepted point.
+        Assert.Equal(lineSearch == LineSearch.None ? 0 : 14, reused);
+        Assert.Equal(plainCalls - reused, reusingCalls);
+    }
+
+    [Fact]
+    public void A_point_changed_between_steps_is_evaluated_again_even_when_reusing()
+    {
+        var x = Variable.Parameter(new[] { -1.2, 1.0 });
+        var lbfgs = new LBFGS([x], lineSearch: Wolfe, maxIterations: 1) { ReuseLastEvaluation = true };
+        var closure = Closure(lbfgs, x, OptimizerTrajectories.Rosenbrock);
+        lbfgs.Step(closure);
+        lbfgs.Step(closure);
+        Assert.True(lbfgs.LastStepReusedEvaluation);
+
+        x.Data[0] += 1e-3;
+        var moved = OptimizerTrajectories.Rosenbrock(Variable.Constant(x.ToArray())).ToScalar();
+        var calls = 0;
+        var report = lbfgs.Step(() => { calls++; return closure(); });
+        Assert.False(lbfgs.LastStepReusedEvaluation);
+        Assert.Equal(calls, lbfgs.LastStepInfo!.FunctionEvaluations);
+        Assert.True(calls >= 2);
+        Assert.Equal(moved, report.Loss);
+
+        // Turning reuse off (or on again) forgets the remembered point.
+        lbfgs.ReuseLastEvaluation = true;
+        calls = 0;
+        lbfgs.Step(() => { calls++; return closure(); });
+        Assert.False(lbfgs.LastStepReusedEvaluation);
+        Assert.Equal(calls, lbfgs.LastStepInfo!.FunctionEvaluations);
+    }
+
+    [Theory]
     [InlineData(LineSearch.None)]
     [InlineData(LineSearch.StrongWolfe)]
     public void Saved_state_resumes_bit_for_bit(LineSearch lineSearch)
