@@ -46,6 +46,11 @@ namespace AutoGrad;
 /// several outputs) can run over one recording.
 /// </para>
 /// <para>
+/// Performance: every operation is inlined into the caller's loop, so keep a long loop in a method of its own
+/// (with <c>[MethodImpl(MethodImplOptions.NoInlining)]</c> if it is short): inlined into a larger method it can exhaust
+/// the JIT's inlining budget, and operators that become calls double the cost of the forward pass.
+/// </para>
+/// <para>
 /// Only first derivatives are available: the partial derivatives are numbers computed during the forward pass, so
 /// <c>Backward(createGraph: true)</c> through a tape output throws <see cref="NotSupportedException"/>. A tape is not
 /// thread-safe; use one per thread.
@@ -226,11 +231,12 @@ public sealed class ScalarTape<T>
             return BinaryGrowing(x, yTape, y, value, dx, dy);
         }
 
-        ref var e = ref entries[k];
-        e.X = sx;
-        e.Y = sy;
-        e.DX = dx;
-        e.DY = dy;
+        // Element stores rather than stores through a ref: the JIT then knows they cannot change this tape's fields and
+        // keeps _count, _origin and _entries in registers from one operation to the next.
+        entries[k].X = sx;
+        entries[k].Y = sy;
+        entries[k].DX = dx;
+        entries[k].DY = dy;
         _count = k + 1;
         return new(this, _origin + k, value, T.One);
     }
@@ -249,10 +255,9 @@ public sealed class ScalarTape<T>
 
         // The second input is the entry's own slot, whose adjoint the sweep discards after this entry: no shared
         // dummy slot that every unary entry would update in turn. Its partial is never read in a way that matters.
-        ref var e = ref entries[k];
-        e.X = sx;
-        e.Y = k;
-        e.DX = dx;
+        entries[k].X = sx;
+        entries[k].Y = k;
+        entries[k].DX = dx;
         _count = k + 1;
         return new(this, _origin + k, value, T.One);
     }
@@ -427,9 +432,12 @@ public sealed class ScalarTape<T>
             ref var a = ref Unsafe.Add(ref a0, k);
             ref var e = ref Unsafe.Add(ref e0, k);
             var g = a;
-            Unsafe.Add(ref a0, e.X) += e.DX * g;
-            Unsafe.Add(ref a0, e.Y) += e.DY * g;
             a = T.Zero;
+            Unsafe.Add(ref a0, e.X) += e.DX * g;
+            if (e.Y != k)
+            {
+                Unsafe.Add(ref a0, e.Y) += e.DY * g;
+            }
         }
     }
 
