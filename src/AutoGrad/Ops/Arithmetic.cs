@@ -53,8 +53,38 @@ public sealed partial class Variable<T>
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var inputs = Inputs;
-            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
-            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
+            var x = inputs[0];
+            var y = inputs[1];
+            if (!GradMode.IsEnabled && NeedsGradient(0) && NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
+            {
+                var (gx, gy) = RawBackward(grad.Data, x.Data, y.Data);
+                inputGrads[0] = Result(gx, x._shape, node: null);
+                inputGrads[1] = Result(gy, y._shape, node: null);
+                return;
+            }
+
+            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y) : null;
+            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, x) : null;
+        }
+
+        /// <summary>
+        /// grad ⊙ y and grad ⊙ x in one pass when nothing is recorded: block by block, so the gradient is read from memory
+        /// once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
+        /// </summary>
+        private static (T[] Gx, T[] Gy) RawBackward(T[] grad, T[] x, T[] y)
+        {
+            const int Block = 4096;
+            var gx = NewBuffer(grad.Length);
+            var gy = NewBuffer(grad.Length);
+            for (var start = 0; start < grad.Length; start += Block)
+            {
+                var length = Math.Min(Block, grad.Length - start);
+                var g = grad.AsSpan(start, length);
+                BinaryKernels.ChainMultiply<T>.Invoke(g, y.AsSpan(start, length), gx.AsSpan(start, length));
+                BinaryKernels.ChainMultiply<T>.Invoke(g, x.AsSpan(start, length), gy.AsSpan(start, length));
+            }
+
+            return (gx, gy);
         }
     }
 
@@ -98,8 +128,38 @@ public sealed partial class Variable<T>
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var inputs = Inputs;
-            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, inputs[1]) : null;
-            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, inputs[0]) : null;
+            var x = inputs[0];
+            var y = inputs[1];
+            if (!GradMode.IsEnabled && NeedsGradient(0) && NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
+            {
+                var (gx, gy) = RawBackward(grad.Data, x.Data, y.Data);
+                inputGrads[0] = Result(gx, x._shape, node: null);
+                inputGrads[1] = Result(gy, y._shape, node: null);
+                return;
+            }
+
+            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y) : null;
+            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, x) : null;
+        }
+
+        /// <summary>
+        /// grad ⊙ y and grad ⊙ x in one pass when nothing is recorded: block by block, so the gradient is read from memory
+        /// once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
+        /// </summary>
+        private static (T[] Gx, T[] Gy) RawBackward(T[] grad, T[] x, T[] y)
+        {
+            const int Block = 4096;
+            var gx = NewBuffer(grad.Length);
+            var gy = NewBuffer(grad.Length);
+            for (var start = 0; start < grad.Length; start += Block)
+            {
+                var length = Math.Min(Block, grad.Length - start);
+                var g = grad.AsSpan(start, length);
+                BinaryKernels.ChainMultiply<T>.Invoke(g, y.AsSpan(start, length), gx.AsSpan(start, length));
+                BinaryKernels.ChainMultiply<T>.Invoke(g, x.AsSpan(start, length), gy.AsSpan(start, length));
+            }
+
+            return (gx, gy);
         }
     }
 

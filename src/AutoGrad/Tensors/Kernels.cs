@@ -386,17 +386,24 @@ internal static class BinaryKernels
     {
         public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         {
-            TensorPrimitives.Multiply(x, y, destination);
-            if (!TensorPrimitives.IsNaNAny<T>(destination))
+            // Block by block, so the NaN check reads products still in L1 rather than a second pass over memory.
+            const int Block = 2048;
+            for (var start = 0; start < destination.Length; start += Block)
             {
-                return;
-            }
-
-            for (var i = 0; i < destination.Length; i++)
-            {
-                if (T.IsNaN(destination[i]) && (T.IsZero(x[i]) || T.IsZero(y[i])))
+                var length = Math.Min(Block, destination.Length - start);
+                var d = destination.Slice(start, length);
+                TensorPrimitives.Multiply(x.Slice(start, length), y.Slice(start, length), d);
+                if (!TensorPrimitives.IsNaNAny<T>(d))
                 {
-                    destination[i] = T.Zero;
+                    continue;
+                }
+
+                for (var i = start; i < start + length; i++)
+                {
+                    if (T.IsNaN(destination[i]) && (T.IsZero(x[i]) || T.IsZero(y[i])))
+                    {
+                        destination[i] = T.Zero;
+                    }
                 }
             }
         }
