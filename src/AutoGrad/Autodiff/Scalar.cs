@@ -288,6 +288,69 @@ public readonly struct Scalar<T> : IFormattable
         return Unary(v > T.Zero || T.IsNaN(v) ? v : T.Zero, v > T.Zero ? T.One : T.Zero);
     }
 
+    /// <summary>x for x &gt; 0, otherwise <paramref name="negativeSlope"/>·x (derivative <paramref name="negativeSlope"/> at 0).</summary>
+    /// <param name="negativeSlope">The slope for x ≤ 0.</param>
+    public Scalar<T> LeakyRelu(double negativeSlope = 0.01)
+    {
+        var v = _value;
+        var slope = T.CreateChecked(negativeSlope);
+        return Unary(v > T.Zero ? v : v * slope, v > T.Zero ? T.One : slope);
+    }
+
+    /// <summary>x for x &gt; 0, otherwise α(eˣ − 1) (derivative α·eˣ below 0, and at 0).</summary>
+    /// <param name="alpha">α.</param>
+    public Scalar<T> Elu(double alpha = 1.0)
+    {
+        var v = _value;
+        var a = T.CreateChecked(alpha);
+        var result = v > T.Zero ? v : a * T.ExpM1(v);
+        return Unary(result, v > T.Zero ? T.One : result + a);
+    }
+
+    /// <summary>The error function erf(x).</summary>
+    public Scalar<T> Erf()
+    {
+        var v = _value;
+        return Unary(T.CreateChecked(SpecialFunctions.Erf(double.CreateChecked(v))), T.Exp(v * v * -T.One) * T.CreateChecked(2.0 / Math.Sqrt(Math.PI)));
+    }
+
+    /// <summary>The standard normal CDF Φ(x) = erfc(−x/√2)/2.</summary>
+    public Scalar<T> NormalCdf()
+    {
+        var v = _value;
+        return Unary(T.CreateChecked(Phi(double.CreateChecked(v))), NormalDensity(v));
+    }
+
+    /// <summary>GELU in its exact (erf) form, x·Φ(x).</summary>
+    public Scalar<T> Gelu()
+    {
+        var v = _value;
+        var d = double.CreateChecked(v);
+        return Unary(T.CreateChecked(d * Phi(d)), T.CreateChecked(Phi(d)) + (v * NormalDensity(v)));
+    }
+
+    /// <summary>x clamped into [min, max]; the gradient passes where min ≤ x ≤ max, bounds included, and is 0 outside.</summary>
+    /// <param name="min">The lower bound.</param>
+    /// <param name="max">The upper bound.</param>
+    /// <exception cref="ArgumentException">min &gt; max, or a bound is NaN.</exception>
+    public Scalar<T> Clamp(T min, T max)
+    {
+        if (!(min <= max))
+        {
+            throw new ArgumentException($"Scalar.Clamp: min ({min}) must be less than or equal to max ({max}).");
+        }
+
+        return ClampCore(min, max);
+    }
+
+    /// <summary>max(x, min); the gradient passes where x ≥ min, the bound included.</summary>
+    /// <param name="min">The lower bound.</param>
+    public Scalar<T> ClampMin(T min) => ClampCore(min, T.PositiveInfinity);
+
+    /// <summary>min(x, max); the gradient passes where x ≤ max, the bound included.</summary>
+    /// <param name="max">The upper bound.</param>
+    public Scalar<T> ClampMax(T max) => ClampCore(T.NegativeInfinity, max);
+
     /// <summary>xᵖ for a constant exponent.</summary>
     /// <param name="exponent">The exponent p.</param>
     public Scalar<T> Pow(T exponent)
@@ -338,6 +401,18 @@ public readonly struct Scalar<T> : IFormattable
             ? x._tape.Unary(x._index, value, Chain(wx, x._scale))
             : x._tape.Binary(x._index, y._tape, y._index, value, Chain(wx, x._scale), Chain(wy, y._scale));
     }
+
+    private Scalar<T> ClampCore(T min, T max)
+    {
+        var v = _value;
+        return Unary(T.Min(T.Max(v, min), max), v >= min && v <= max ? T.One : T.Zero);
+    }
+
+    /// <summary>Φ(x), as <see cref="Variable{T}.NormalCdf"/> computes it.</summary>
+    private static double Phi(double x) => 0.5 * SpecialFunctions.Erfc(-x * 0.70710678118654752440);
+
+    /// <summary>φ(x) = e^(−x²/2)/√(2π), in the order <see cref="Variable{T}.NormalCdf"/>'s derivative uses.</summary>
+    private static T NormalDensity(T x) => T.Exp(x * x * T.CreateChecked(-0.5)) * T.CreateChecked(0.39894228040143267794);
 
     /// <summary>A function of this scalar alone with local derivative <paramref name="derivative"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -88,6 +88,18 @@ public class ScalarTapeFunctionTests
         new("Softplus", Args(Gen.Double[-10, 10]), s => s[0].Softplus(), v => v[0].Softplus(), p => Math.Log(1.0 + Math.Exp(p[0])), SameExpression: false),
         new("Abs", Args(s_awayFromKink), s => s[0].Abs(), v => v[0].Abs(), p => Math.Abs(p[0])),
         new("Relu", Args(s_awayFromKink), s => s[0].Relu(), v => v[0].Relu(), p => Math.Max(p[0], 0.0)),
+        new("LeakyRelu(0.1)", Args(s_awayFromKink), s => s[0].LeakyRelu(0.1), v => v[0].LeakyRelu(0.1), p => p[0] > 0 ? p[0] : p[0] * 0.1),
+        new("Elu(1.5)", Args(s_awayFromKink), s => s[0].Elu(1.5), v => v[0].Elu(1.5), p => p[0] > 0 ? p[0] : 1.5 * double.ExpM1(p[0])),
+
+        // Erf, Φ and GELU have no System.Math counterpart: the oracle is the library's own double-precision erf/erfc
+        // (SpecialFunctions), so the value check is trivial, but the derivative is still checked against central
+        // differences of that oracle and against the Variable op.
+        new("Erf", Args(s_any), s => s[0].Erf(), v => v[0].Erf(), p => SpecialFunctions.Erf(p[0])),
+        new("NormalCdf", Args(s_any), s => s[0].NormalCdf(), v => v[0].NormalCdf(), p => 0.5 * SpecialFunctions.Erfc(-p[0] * 0.70710678118654752440)),
+        new("Gelu", Args(s_any), s => s[0].Gelu(), v => v[0].Gelu(), p => p[0] * (0.5 * SpecialFunctions.Erfc(-p[0] * 0.70710678118654752440))),
+        new("Clamp(-1, 2)", Args(s_any.Where(v => Math.Abs(v + 1) > 0.01 && Math.Abs(v - 2) > 0.01)), s => s[0].Clamp(-1.0, 2.0), v => v[0].Clamp(-1.0, 2.0), p => Math.Min(Math.Max(p[0], -1.0), 2.0)),
+        new("ClampMin(0.5)", Args(s_any.Where(v => Math.Abs(v - 0.5) > 0.01)), s => s[0].ClampMin(0.5), v => v[0].ClampMin(0.5), p => Math.Max(p[0], 0.5)),
+        new("ClampMax(0.5)", Args(s_any.Where(v => Math.Abs(v - 0.5) > 0.01)), s => s[0].ClampMax(0.5), v => v[0].ClampMax(0.5), p => Math.Min(p[0], 0.5)),
         new("Pow(2.5)", Args(s_positive), s => s[0].Pow(2.5), v => v[0].Pow(2.5), p => Math.Pow(p[0], 2.5)),
         new("Pow(-1.5)", Args(s_positive), s => s[0].Pow(-1.5), v => v[0].Pow(-1.5), p => Math.Pow(p[0], -1.5)),
         new("Pow(3)", Args(s_any), s => s[0].Pow(3.0), v => v[0].Pow(3.0), p => Math.Pow(p[0], 3.0)),
@@ -329,6 +341,10 @@ public class ScalarTapeFunctionTests
     {
         ["Abs at ±0"] = ([[0.0], [-0.0]], s => s[0].Abs(), v => v[0].Abs()),
         ["Relu at ±0"] = ([[0.0], [-0.0]], s => s[0].Relu(), v => v[0].Relu()),
+        ["LeakyRelu and Elu at ±0"] = ([[0.0], [-0.0]], s => s[0].LeakyRelu(0.2) + s[0].Elu(0.7), v => v[0].LeakyRelu(0.2) + v[0].Elu(0.7)),
+        ["Clamp at its bounds, outside, at ±∞ and NaN"] = ([[-1.0], [2.0], [-3.0], [5.0], [-Inf], [Inf], [NaN]], s => s[0].Clamp(-1.0, 2.0), v => v[0].Clamp(-1.0, 2.0)),
+        ["ClampMin and ClampMax at the bound and NaN"] = ([[0.5], [NaN], [-0.0]], s => s[0].ClampMin(0.5) + s[0].ClampMax(0.5) + s[0].ClampMin(0.0), v => v[0].ClampMin(0.5) + v[0].ClampMax(0.5) + v[0].ClampMin(0.0)),
+        ["Erf, NormalCdf and Gelu at 0, ±∞ and NaN"] = ([[0.0], [Inf], [-Inf], [NaN]], s => s[0].Erf() + s[0].NormalCdf() + s[0].Gelu(), v => v[0].Erf() + v[0].NormalCdf() + v[0].Gelu()),
         ["Max tie"] = ([[1.5, 1.5], [0.0, -0.0], [-Inf, -Inf]], s => Scalar.Max(s[0], s[1]), v => Variable.Maximum(v[0], v[1])),
         ["Min tie"] = ([[1.5, 1.5], [0.0, -0.0], [Inf, Inf]], s => Scalar.Min(s[0], s[1]), v => Variable.Minimum(v[0], v[1])),
         ["Max tie with a constant"] = ([[C]], s => Scalar.Max(s[0], S(C)) + Scalar.Max(S(C), s[0]), v => Variable.Maximum(v[0], Variable.Constant(C)) + Variable.Maximum(Variable.Constant(C), v[0])),

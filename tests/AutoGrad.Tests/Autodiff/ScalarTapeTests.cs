@@ -500,6 +500,21 @@ public class ScalarTapeTests
     }
 
     [Fact]
+    public void Clamp_rejects_an_empty_or_NaN_interval_as_Variable_Clamp_does()
+    {
+        var tape = new ScalarTape<double>();
+        var x = tape.Watch(Variable.Parameter([1.0]))[0];
+        foreach (var (min, max) in new[] { (2.0, 1.0), (double.NaN, 1.0), (0.0, double.NaN) })
+        {
+            var error = Assert.Throws<ArgumentException>(() => x.Clamp(min, max));
+            Assert.Contains("must be less than or equal to max", error.Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentException>(() => Variable.Parameter([1.0]).Clamp(min, max));
+        }
+
+        Assert.Equal(1.0, x.Clamp(1.0, 1.0).Value);
+    }
+
+    [Fact]
     public void WatchScalar_accepts_one_element_and_rejects_more()
     {
         var tape = new ScalarTape<double>();
