@@ -245,7 +245,14 @@ public sealed partial class Variable<T>
 
         var inputGrads = slots.AsSpan(0, inputs.Length);
         inputGrads.Clear();
-        node.Backward(grad, inputGrads);
+        if (targets is null && !createGraph)
+        {
+            node.BackwardToLeaves(grad, inputGrads);
+        }
+        else
+        {
+            node.Backward(grad, inputGrads);
+        }
         for (var i = 0; i < inputs.Length; i++)
         {
             var g = inputGrads[i];

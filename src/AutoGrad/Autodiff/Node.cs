@@ -120,6 +120,15 @@ public sealed partial class Variable<T>
         /// <param name="inputGrads">One slot per input. A gradient may have the result's (broadcast) shape; the engine sums it back to the input's shape.</param>
         public abstract void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads);
 
+        /// <summary>
+        /// <see cref="Backward"/> in an ordinary pass (no gradients of gradients, no <c>Gradients(...)</c> targets), where
+        /// a node may add its leaf inputs' gradients to their <see cref="Variable{T}.Grad"/> itself and leave their slots
+        /// null. Most nodes just run <see cref="Backward"/>.
+        /// </summary>
+        /// <param name="grad">The gradient of the result.</param>
+        /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
+        public virtual void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads) => Backward(grad, inputGrads);
+
         /// <summary>Drops the references that keep the graph alive; a later backward pass through this node throws.</summary>
         public void Release()
         {

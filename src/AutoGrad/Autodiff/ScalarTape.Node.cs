@@ -6,7 +6,7 @@ public sealed partial class Variable<T>
     /// The result of <see cref="ScalarTape{T}.ToVariable(ReadOnlySpan{Scalar{T}}, Shape)"/>: holds the values of the outputs and
     /// becomes a node over the watched variables that require gradients, whose backward sweeps the tape.
     /// </summary>
-    internal static Variable<T> FromScalarTape(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, Shape shape, ReadOnlySpan<Variable<T>> inputs)
+    internal static Variable<T> FromScalarTape(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, Shape shape, ReadOnlySpan<Variable<T>> inputs, int gradElements)
     {
         var data = NewBuffer(outputs.Length);
         for (var i = 0; i < outputs.Length; i++)
@@ -14,7 +14,7 @@ public sealed partial class Variable<T>
             data[i] = outputs[i].Value;
         }
 
-        return Result(data, shape, inputs.IsEmpty ? null : ScalarTapeNode.Create(tape, outputs, inputs));
+        return Result(data, shape, inputs.IsEmpty ? null : ScalarTapeNode.Create(tape, outputs, inputs, gradElements));
     }
 
     /// <summary>A <see cref="ScalarTape{T}"/> recording as one node of the graph.</summary>
@@ -25,15 +25,16 @@ public sealed partial class Variable<T>
         private long[] _outputs = [];
         private T[] _scales = [];
         private int _outputCount;
-        private T[][] _gradients = [];
+        private int _gradElements;
 
         public override string Name => "ScalarTape";
 
-        public static ScalarTapeNode Create(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, ReadOnlySpan<Variable<T>> inputs)
+        public static ScalarTapeNode Create(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, ReadOnlySpan<Variable<T>> inputs, int gradElements)
         {
             var node = Create(inputs);
             node._tape = tape;
             node._origin = tape.Origin;
+            node._gradElements = gradElements;
             if (node._outputs.Length < outputs.Length)
             {
                 node._outputs = new long[outputs.Length];
@@ -48,21 +49,21 @@ public sealed partial class Variable<T>
             }
 
             node._outputCount = outputs.Length;
-            if (node._gradients.Length < inputs.Length)
-            {
-                node._gradients = new T[inputs.Length][];
-            }
-
             return node;
         }
 
-        protected override void DropReferences()
-        {
-            _tape = null!;
-            Array.Clear(_gradients);
-        }
+        protected override void DropReferences() => _tape = null!;
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => Backward(grad, inputGrads, toLeaves: false);
+
+        /// <summary>
+        /// As <see cref="Backward(Variable{T}, Span{Variable{T}?})"/>, but a leaf's gradient goes straight into its
+        /// <see cref="Grad"/> from the tape's scratch: no gradient variable or buffer per input, which matters when the
+        /// tape watched thousands of scalar parameters.
+        /// </summary>
+        public override void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads) => Backward(grad, inputGrads, toLeaves: true);
+
+        private void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads, bool toLeaves)
         {
             if (GradMode.IsEnabled)
             {
@@ -71,17 +72,30 @@ public sealed partial class Variable<T>
             }
 
             var inputs = Inputs;
-            var gradients = _gradients.AsSpan(0, inputs.Length);
+            var gathered = _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data, _gradElements);
+            var offset = 0;
             for (var i = 0; i < inputs.Length; i++)
             {
-                gradients[i] = NewZeroedBuffer(inputs[i].Length);
-            }
+                var input = inputs[i];
+                var values = gathered.Slice(offset, input.Length);
+                offset += input.Length;
+                if (toLeaves && input.IsLeaf)
+                {
+                    if (values.Length == 1)
+                    {
+                        input.AccumulateScalarGrad(values[0]);
+                    }
+                    else
+                    {
+                        input.AccumulateGradFrom(values);
+                    }
 
-            _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data, gradients);
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                inputGrads[i] = Result(gradients[i], inputs[i]._shape, node: null);
-                gradients[i] = null!;
+                    continue;
+                }
+
+                var buffer = NewBuffer(values.Length);
+                values.CopyTo(buffer);
+                inputGrads[i] = Result(buffer, input._shape, node: null);
             }
         }
     }

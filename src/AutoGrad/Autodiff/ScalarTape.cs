@@ -63,6 +63,11 @@ public sealed class ScalarTape<T>
 
     private readonly List<WatchRange> _ranges = [];
     private readonly List<Variable<T>> _gradVariables = [];
+
+    // The gradient elements of the watched variables that receive gradients, back to back in watch order (a range's
+    // GradOffset is where its elements start); a backward pass gathers the adjoints here.
+    private T[] _gathered = [];
+    private int _gradElements;
     private readonly Dictionary<Variable<T>, int> _watched = new(ReferenceEqualityComparer.Instance);
 
     // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each slot
@@ -99,6 +104,7 @@ public sealed class ScalarTape<T>
         _count = 0;
         _ranges.Clear();
         _gradVariables.Clear();
+        _gradElements = 0;
         _watched.Clear();
     }
 
@@ -125,13 +131,15 @@ public sealed class ScalarTape<T>
         }
 
         var gradIndex = -1;
+        var gradOffset = _gradElements;
         if (x.RequiresGrad && GradMode.IsEnabled)
         {
             gradIndex = _gradVariables.Count;
             _gradVariables.Add(x);
+            _gradElements += values.Length;
         }
 
-        var range = new WatchRange(first, values.Length, x.Shape, gradIndex);
+        var range = new WatchRange(first, values.Length, x.Shape, gradIndex, gradOffset);
         _watched.Add(x, _ranges.Count);
         _ranges.Add(range);
         return Vector(range);
@@ -192,7 +200,7 @@ public sealed class ScalarTape<T>
         }
 
         var inputs = anyRecorded && GradMode.IsEnabled ? CollectionsMarshal.AsSpan(_gradVariables) : [];
-        return Variable<T>.FromScalarTape(this, outputs, shape, inputs);
+        return Variable<T>.FromScalarTape(this, outputs, shape, inputs, _gradElements);
     }
 
     // ----- Recording (called by the Scalar<T> operators) -----
@@ -321,8 +329,9 @@ public sealed class ScalarTape<T>
     // ----- Backward -----
 
     /// <summary>
-    /// Adds Σᵢ seedᵢ · ∂outputᵢ/∂xⱼ to <paramref name="gradients"/>[j] for each watched variable xⱼ that requires
-    /// gradients (in watch order): one reverse sweep from the highest output down.
+    /// Σᵢ seedᵢ · ∂outputᵢ/∂x for every element x of the watched variables that receive gradients, back to back in
+    /// watch order (a variable's elements start at the sum of the lengths of those watched before it): one reverse
+    /// sweep from the highest output down. The span is the tape's scratch, valid until the next pass or reset.
     /// </summary>
     /// <remarks>
     /// The sweep multiplies plainly (partial · adjoint). That differs from AutoGrad's chain-rule product, where a zero
@@ -330,27 +339,31 @@ public sealed class ScalarTape<T>
     /// after it (NaN propagates through every later multiply and add, and every entry has an input on the tape). So
     /// when a gradient comes out NaN the sweep is repeated with the chain-rule product, which is then the answer.
     /// </remarks>
-    internal void Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, ReadOnlySpan<T[]> gradients)
+    internal ReadOnlySpan<T> Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, int gradElements)
     {
         if (origin != _origin)
         {
             ThrowReset();
         }
 
-        var anyNaN = Sweep(outputs, scales, seed, gradients, chain: false);
-        if (anyNaN)
+        if (_gathered.Length < gradElements)
+        {
+            _gathered = new T[Math.Max(gradElements, 2 * _gathered.Length)];
+        }
+
+        var gathered = _gathered.AsSpan(0, gradElements);
+        gathered.Clear();
+        if (Sweep(outputs, scales, seed, gathered, chain: false))
         {
             // The first sweep left every adjoint zero again; start the gradients over as well.
-            foreach (var gradient in gradients)
-            {
-                Array.Clear(gradient);
-            }
-
-            Sweep(outputs, scales, seed, gradients, chain: true);
+            gathered.Clear();
+            Sweep(outputs, scales, seed, gathered, chain: true);
         }
+
+        return gathered;
     }
 
-    private bool Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, ReadOnlySpan<T[]> gradients, bool chain)
+    private bool Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, Span<T> gathered, bool chain)
     {
         var adjoints = _adjoints;
         var entries = _entries;
@@ -406,11 +419,10 @@ public sealed class ScalarTape<T>
             {
                 var range = _ranges[r];
                 k = Math.Min(k, range.First - 1);
-                var j = range.GradIndex;
                 var source = adjoints.AsSpan(range.First, range.Length);
-                if ((uint)j < (uint)gradients.Length)
+                if (range.GradIndex >= 0 && range.GradOffset + range.Length <= gathered.Length)
                 {
-                    bad |= Gather(source, gradients[j]);
+                    bad |= Gather(source, gathered.Slice(range.GradOffset, range.Length));
                 }
 
                 source.Clear();
@@ -458,14 +470,14 @@ public sealed class ScalarTape<T>
         }
     }
 
-    /// <summary>Adds the watched slots' adjoints to a gradient; returns whether any is NaN.</summary>
-    private static bool Gather(ReadOnlySpan<T> source, T[] gradient)
+    /// <summary>Copies the watched slots' adjoints out; returns whether any is NaN.</summary>
+    private static bool Gather(ReadOnlySpan<T> source, Span<T> destination)
     {
         var bad = false;
         for (var i = 0; i < source.Length; i++)
         {
-            var v = gradient[i] + source[i];
-            gradient[i] = v;
+            var v = source[i];
+            destination[i] = v;
             bad |= T.IsNaN(v);
         }
 
@@ -497,7 +509,7 @@ public sealed class ScalarTape<T>
         "ScalarTape: this scalar (or watched vector, or output variable) was recorded before the tape was Reset(), which ends everything recorded until then. Watch the variables again after each Reset().");
 
     /// <summary>A watched variable's slots, and its position among the watched variables that receive gradients (-1 for constants).</summary>
-    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradIndex);
+    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradIndex, int GradOffset);
 
     /// <summary>One recorded operation: its input slots and the local partial derivatives (for a watched slot, DX is its value).</summary>
     private struct Entry

@@ -256,6 +256,36 @@ public sealed partial class Variable<T> : IVariable
     }
 
     /// <summary>
+    /// Adds a gradient contribution given as values (this variable's length) to this leaf: copied into a gradient buffer
+    /// kept by <see cref="ZeroGrad"/> or added in place when it owns its gradient, so nothing is allocated in steady state.
+    /// </summary>
+    internal void AccumulateGradFrom(ReadOnlySpan<T> contribution)
+    {
+        using (LockGrad())
+        {
+            if (_grad is null)
+            {
+                var spare = _spareGrad;
+                _spareGrad = null;
+                spare ??= new Variable<T>(GC.AllocateUninitializedArray<T>(_buffer.Length), _shape, requiresGrad: false);
+                contribution.CopyTo(spare._buffer);
+                _grad = spare;
+                _ownsGrad = true;
+                _gradExposed = false;
+                return;
+            }
+
+            if (_ownsGrad && !_grad._requiresGrad)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(_grad._buffer, contribution, _grad._buffer);
+                return;
+            }
+        }
+
+        AccumulateGrad(new Variable<T>(contribution.ToArray(), _shape, requiresGrad: false), createGraph: false);
+    }
+
+    /// <summary>
     /// Adds a scalar gradient contribution to this one-element leaf, in place when it owns its gradient (or kept one
     /// from <see cref="ZeroGrad"/>), so the scalar tape delivers to parameters without allocating.
     /// </summary>

@@ -500,6 +500,55 @@ public class ScalarTapeTests
     }
 
     [Fact]
+    public void Leaf_gradients_delivered_straight_from_the_tape_add_up_with_ordinary_contributions_in_either_order()
+    {
+        // f = Σ xᵢ² + s·x₀ on the tape, plus ordinary terms on the same leaves: ∂/∂xᵢ = 2xᵢ + [i = 0]·s + 2 (from
+        // (x·2).Sum()), ∂/∂s = x₀ + 3. The tape delivers to the leaves itself in an ordinary pass (AccumulateGradFrom,
+        // AccumulateScalarGrad); Gradients(...) takes the general path; all must agree with the hand-derived values.
+        double[] values = [1.5, -2.0, 0.25];
+        const double S = 0.75;
+        foreach (var tapeFirst in new[] { true, false })
+        {
+            foreach (var zeroInPlace in new[] { false, true })
+            {
+                var x = Variable.Parameter(values);
+                var s = Variable.Parameter(S);
+                var tape = new ScalarTape<double>();
+                for (var pass = 0; pass < 3; pass++)
+                {
+                    x.ZeroGrad(setToNull: zeroInPlace);
+                    s.ZeroGrad(setToNull: zeroInPlace);
+                    tape.Reset();
+                    var xs = tape.Watch(x);
+                    var ss = tape.WatchScalar(s);
+                    Scalar<double> f = ss * xs[0];
+                    for (var i = 0; i < xs.Length; i++)
+                    {
+                        f += xs[i].Square();
+                    }
+
+                    var onTape = tape.ToVariable(f);
+                    var ordinary = (x * 2.0).Sum() + (s * 3.0);
+                    var loss = tapeFirst ? onTape + ordinary : ordinary + onTape;
+                    var viaGradients = Variable.Gradients(loss, [x, s], retainGraph: true);
+                    loss.Backward();
+
+                    var gx = x.Grad!.ToArray();
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        var expected = (2 * values[i]) + (i == 0 ? S : 0) + 2;
+                        Assert.Equal(expected, gx[i], 14);
+                        Assert.Equal(expected, viaGradients[0]!.Values[i], 14);
+                    }
+
+                    Assert.Equal(values[0] + 3, s.Grad!.ToScalar(), 14);
+                    Assert.Equal(values[0] + 3, viaGradients[1]!.ToScalar(), 14);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Clamp_rejects_an_empty_or_NaN_interval_as_Variable_Clamp_does()
     {
         var tape = new ScalarTape<double>();
