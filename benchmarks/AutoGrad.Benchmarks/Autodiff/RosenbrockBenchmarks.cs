@@ -25,6 +25,7 @@ public class RosenbrockBenchmarks
     private Variable<double>[] _parameters = [];
     private Variable<double> _vector = null!;
     private ScalarTape<double> _tape = null!;
+    private Scalar<double>[] _scalars = [];
 
     /// <summary>The number of variables n.</summary>
     [Params(2, 10_000)]
@@ -53,6 +54,7 @@ public class RosenbrockBenchmarks
 
         _vector = Variable.Parameter(_x);
         _tape = new ScalarTape<double>();
+        _scalars = new Scalar<double>[N];
         Verify();
     }
 
@@ -134,6 +136,52 @@ public class RosenbrockBenchmarks
         return f.ToScalar() + _vector.CurrentGrad!.Values[0];
     }
 
+    /// <summary>
+    /// The scalar tape on the n scalar parameters of <see cref="AutoGradValueAndGradient"/>, each watched with
+    /// <c>WatchScalar</c>, inside a recycling step scope: the cost of per-parameter bookkeeping against one vector.
+    /// </summary>
+    /// <returns>f(x) + ∂f/∂x₀ as computed by AutoGrad.</returns>
+    [Benchmark]
+    public double AutoGradScalarTapeScalarParameters()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        var f = ScalarTapeScalarParameters(_parameters, _tape, _scalars);
+        return f.ToScalar() + _parameters[0].CurrentGrad!.ToScalar();
+    }
+
+    private static Variable<double> ScalarTapeScalarParameters(Variable<double>[] parameters, ScalarTape<double> tape, Scalar<double>[] scalars)
+    {
+        foreach (var p in parameters)
+        {
+            p.ZeroGrad();
+        }
+
+        tape.Reset();
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            scalars[i] = tape.WatchScalar(parameters[i]);
+        }
+
+        var f = tape.ToVariable(Rosenbrock(scalars));
+        f.Backward();
+        return f;
+    }
+
+    /// <summary>The same loop over an array of scalars.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar<double> Rosenbrock(Scalar<double>[] x)
+    {
+        Scalar<double> f = 0.0;
+        for (var i = 0; i < x.Length - 1; i++)
+        {
+            var a = x[i + 1] - x[i].Square();
+            var b = 1.0 - x[i];
+            f += (100.0 * a.Square()) + b.Square();
+        }
+
+        return f;
+    }
+
     private static Variable<double> ScalarTapeForwardBackward(Variable<double> x, ScalarTape<double> tape)
     {
         x.ZeroGrad(setToNull: false);
@@ -211,6 +259,13 @@ public class RosenbrockBenchmarks
             f = AutoGradForwardBackward(_parameters);
             Check("AutoGrad (step scope) value", f.ToScalar(), handValue);
             CheckGradients("AutoGrad (step scope)");
+        }
+
+        using (Variable.StepScope(recycleVariables: true))
+        {
+            f = ScalarTapeScalarParameters(_parameters, _tape, _scalars);
+            Check("AutoGrad ScalarTape on scalar parameters value", f.ToScalar(), handValue);
+            CheckGradients("AutoGrad ScalarTape on scalar parameters");
         }
 
         foreach (var scoped in (ReadOnlySpan<bool>)[false, true])
