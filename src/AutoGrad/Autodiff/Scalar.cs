@@ -424,11 +424,7 @@ public readonly struct Scalar<T> : IFormattable
     /// backward rules, used wherever a scale or a partial derivative is folded into another.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T Chain(T a, T b)
-    {
-        var product = a * b;
-        return T.IsNaN(product) && (T.IsZero(a) || T.IsZero(b)) ? T.Zero : product;
-    }
+    private static T Chain(T a, T b) => BinaryKernels.ChainMultiply<T>.Invoke(a, b);
 }
 
 /// <summary>Functions of two <see cref="Scalar{T}"/> values.</summary>

@@ -6,7 +6,7 @@ public sealed partial class Variable<T>
     /// The result of <see cref="ScalarTape{T}.ToVariable(ReadOnlySpan{Scalar{T}}, Shape)"/>: holds the values of the outputs and
     /// becomes a node over the watched variables that require gradients, whose backward sweeps the tape.
     /// </summary>
-    internal static Variable<T> FromScalarTape(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, Shape shape, ReadOnlySpan<Variable<T>> inputs, int gradElements)
+    internal static Variable<T> FromScalarTape(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, Shape shape, ReadOnlySpan<Variable<T>> inputs)
     {
         var data = NewBuffer(outputs.Length);
         for (var i = 0; i < outputs.Length; i++)
@@ -14,7 +14,7 @@ public sealed partial class Variable<T>
             data[i] = outputs[i].Value;
         }
 
-        return Result(data, shape, inputs.IsEmpty ? null : ScalarTapeNode.Create(tape, outputs, inputs, gradElements));
+        return Result(data, shape, inputs.IsEmpty ? null : ScalarTapeNode.Create(tape, outputs, inputs));
     }
 
     /// <summary>A <see cref="ScalarTape{T}"/> recording as one node of the graph.</summary>
@@ -25,16 +25,14 @@ public sealed partial class Variable<T>
         private long[] _outputs = [];
         private T[] _scales = [];
         private int _outputCount;
-        private int _gradElements;
 
         public override string Name => "ScalarTape";
 
-        public static ScalarTapeNode Create(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, ReadOnlySpan<Variable<T>> inputs, int gradElements)
+        public static ScalarTapeNode Create(ScalarTape<T> tape, ReadOnlySpan<Scalar<T>> outputs, ReadOnlySpan<Variable<T>> inputs)
         {
             var node = Create(inputs);
             node._tape = tape;
             node._origin = tape.Origin;
-            node._gradElements = gradElements;
             if (node._outputs.Length < outputs.Length)
             {
                 node._outputs = new long[outputs.Length];
@@ -68,11 +66,19 @@ public sealed partial class Variable<T>
             if (GradMode.IsEnabled)
             {
                 throw new NotSupportedException(
-                    "Backward(createGraph: true) reached a ScalarTape output. A scalar tape records its partial derivatives as numbers during the forward pass, which cannot be differentiated again. For gradients of gradients (Hessians), write the function with Variable<T> operations outside a StepScope.");
+                    "Backward(createGraph: true) reached a ScalarTape output. A scalar tape records its partial derivatives as numbers during the forward pass, which cannot be differentiated again. For gradients of gradients (Hessians), write the function with Variable<T> operations instead of Scalar<T> ones (and outside a StepScope, whose rank-0 tape has the same limit).");
             }
 
+            // The inputs are the watched variables that receive gradients, in watch order: their elements, back to back,
+            // are what the tape gathers.
             var inputs = Inputs;
-            var gathered = _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data, _gradElements);
+            var gradElements = 0;
+            foreach (var input in inputs)
+            {
+                gradElements += input.Length;
+            }
+
+            var gathered = _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data, gradElements);
             var offset = 0;
             for (var i = 0; i < inputs.Length; i++)
             {
@@ -81,15 +87,7 @@ public sealed partial class Variable<T>
                 offset += input.Length;
                 if (toLeaves && input.IsLeaf)
                 {
-                    if (values.Length == 1)
-                    {
-                        input.AccumulateScalarGrad(values[0]);
-                    }
-                    else
-                    {
-                        input.AccumulateGradFrom(values);
-                    }
-
+                    input.AccumulateGradFrom(values);
                     continue;
                 }
 

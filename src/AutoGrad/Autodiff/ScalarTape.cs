@@ -130,16 +130,15 @@ public sealed class ScalarTape<T>
             _entries[first + i].DX = values[i]; // A watched slot is never swept, so its entry holds the value.
         }
 
-        var gradIndex = -1;
-        var gradOffset = _gradElements;
+        var gradOffset = -1;
         if (x.RequiresGrad && GradMode.IsEnabled)
         {
-            gradIndex = _gradVariables.Count;
+            gradOffset = _gradElements;
             _gradVariables.Add(x);
             _gradElements += values.Length;
         }
 
-        var range = new WatchRange(first, values.Length, x.Shape, gradIndex, gradOffset);
+        var range = new WatchRange(first, values.Length, x.Shape, gradOffset);
         _watched.Add(x, _ranges.Count);
         _ranges.Add(range);
         return Vector(range);
@@ -200,7 +199,7 @@ public sealed class ScalarTape<T>
         }
 
         var inputs = anyRecorded && GradMode.IsEnabled ? CollectionsMarshal.AsSpan(_gradVariables) : [];
-        return Variable<T>.FromScalarTape(this, outputs, shape, inputs, _gradElements);
+        return Variable<T>.FromScalarTape(this, outputs, shape, inputs);
     }
 
     // ----- Recording (called by the Scalar<T> operators) -----
@@ -309,7 +308,7 @@ public sealed class ScalarTape<T>
     }
 
     private ScalarVector<T> Vector(WatchRange range) =>
-        new(this, _origin + range.First, range.Length, range.Shape, constant: range.GradIndex < 0);
+        new(this, _origin + range.First, range.Length, range.Shape, constant: range.GradOffset < 0);
 
     /// <summary>The value of watched slot <paramref name="global"/>, checked to belong to the current recording.</summary>
     internal T WatchedValue(long global)
@@ -376,7 +375,7 @@ public sealed class ScalarTape<T>
             }
 
             var slot = (int)(outputs[i] - _origin);
-            adjoints[slot] += chain ? Chain(scales[i], seed[i]) : scales[i] * seed[i];
+            adjoints[slot] += chain ? BinaryKernels.ChainMultiply<T>.Invoke(scales[i], seed[i]) : scales[i] * seed[i];
             top = Math.Max(top, slot);
         }
 
@@ -420,7 +419,7 @@ public sealed class ScalarTape<T>
                 var range = _ranges[r];
                 k = Math.Min(k, range.First - 1);
                 var source = adjoints.AsSpan(range.First, range.Length);
-                if (range.GradIndex >= 0 && range.GradOffset + range.Length <= gathered.Length)
+                if (range.GradOffset >= 0 && range.GradOffset + range.Length <= gathered.Length)
                 {
                     bad |= Gather(source, gathered.Slice(range.GradOffset, range.Length));
                 }
@@ -460,10 +459,10 @@ public sealed class ScalarTape<T>
         {
             var e = entries[k];
             var g = adjoints[k];
-            adjoints[e.X] += Chain(e.DX, g);
+            adjoints[e.X] += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
             if (e.Y != k)
             {
-                adjoints[e.Y] += Chain(e.DY, g);
+                adjoints[e.Y] += BinaryKernels.ChainMultiply<T>.Invoke(e.DY, g);
             }
 
             adjoints[k] = T.Zero;
@@ -484,13 +483,6 @@ public sealed class ScalarTape<T>
         return bad;
     }
 
-    /// <summary>partial · adjoint, except that a zero factor gives zero even against ∞ or NaN (as ChainMultiply).</summary>
-    private static T Chain(T partial, T adjoint)
-    {
-        var product = partial * adjoint;
-        return T.IsNaN(product) && (T.IsZero(partial) || T.IsZero(adjoint)) ? T.Zero : product;
-    }
-
     // The throw helpers only throw (the exception is built elsewhere), so the JIT treats their calls as never returning
     // and keeps them out of the way of the recording fast path.
     [DoesNotReturn]
@@ -508,8 +500,11 @@ public sealed class ScalarTape<T>
     private static InvalidOperationException ResetException() => new(
         "ScalarTape: this scalar (or watched vector, or output variable) was recorded before the tape was Reset(), which ends everything recorded until then. Watch the variables again after each Reset().");
 
-    /// <summary>A watched variable's slots, and its position among the watched variables that receive gradients (-1 for constants).</summary>
-    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradIndex, int GradOffset);
+    /// <summary>
+    /// A watched variable's slots, and where its elements start among the gradient elements of the watched variables
+    /// that receive gradients (-1 for one whose scalars are constants).
+    /// </summary>
+    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradOffset);
 
     /// <summary>One recorded operation: its input slots and the local partial derivatives (for a watched slot, DX is its value).</summary>
     private struct Entry

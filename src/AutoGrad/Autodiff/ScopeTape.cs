@@ -520,20 +520,12 @@ public sealed partial class Variable<T>
                 a = T.Zero;
                 Unsafe.Add(ref flag, e.X) |= Reached;
                 Unsafe.Add(ref flag, e.Y) |= Reached;
-                Unsafe.Add(ref adj, e.X) += Chain(e.DX, g);
-                Unsafe.Add(ref adj, e.Y) += Chain(e.DY, g);
+                Unsafe.Add(ref adj, e.X) += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
+                Unsafe.Add(ref adj, e.Y) += BinaryKernels.ChainMultiply<T>.Invoke(e.DY, g);
             }
 
             adjoints[0] = T.Zero;
             flags[0] = 0;
-        }
-
-        /// <summary>partial · adjoint, except that a zero factor gives zero even against ∞ or NaN (as ChainMultiply).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static T Chain(T partial, T adjoint)
-        {
-            var product = partial * adjoint;
-            return T.IsNaN(product) && (T.IsZero(partial) || T.IsZero(adjoint)) ? T.Zero : product;
         }
 
         /// <summary>Hands each reached input slot's adjoint to its variable and clears the slot for the next pass.</summary>
@@ -766,8 +758,8 @@ public sealed partial class Variable<T>
                 t.Captured[index] = new Variable<T>([g], Shape.Scalar, requiresGrad: false);
             }
 
-            Propagate(e.X, Chain(e.DX, g));
-            Propagate(e.Y, Chain(e.DY, g));
+            Propagate(e.X, BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g));
+            Propagate(e.Y, BinaryKernels.ChainMultiply<T>.Invoke(e.DY, g));
         }
 
         private void Propagate(int slot, T contribution)

@@ -188,7 +188,7 @@ public sealed partial class Variable<T> : IVariable
     {
         using (LockGrad())
         {
-            var recyclable = _grad is not null && _ownsGrad && !_grad._requiresGrad;
+            var recyclable = OwnsPlainGrad;
             if (setToNull || _grad is null)
             {
                 _spareGrad = recyclable && !_gradExposed ? _grad : _spareGrad;
@@ -218,99 +218,81 @@ public sealed partial class Variable<T> : IVariable
     {
         using (LockGrad())
         {
-            if (_grad is null)
+            if (createGraph || (_grad is not null && !OwnsPlainGrad))
             {
-                if (createGraph)
-                {
-                    _grad = contribution;
-                    _ownsGrad = false;
-                }
-                else
-                {
-                    // Copy: the contribution may be aliased elsewhere in the graph (Add passes its gradient
-                    // through unchanged) or belong to a step scope, and later passes accumulate into this buffer in
-                    // place. The copy goes into the buffer of a gradient zeroed earlier when nobody else can see it.
-                    var spare = _spareGrad;
-                    _spareGrad = null;
-                    if (spare is null)
-                    {
-                        spare = new Variable<T>(GC.AllocateUninitializedArray<T>(_buffer.Length), _shape, requiresGrad: false);
-                    }
-
-                    contribution.Data.AsSpan().CopyTo(spare._buffer);
-                    _grad = spare;
-                    _ownsGrad = true;
-                    _gradExposed = false;
-                }
-            }
-            else if (_ownsGrad && !createGraph && !_grad._requiresGrad)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(_grad._buffer, contribution.Data, _grad._buffer);
+                // On the graph, or added to a gradient the leaf does not own: a new sum (no copy of the contribution).
+                _grad = _grad is null ? contribution : _grad + contribution;
+                _ownsGrad = false;
             }
             else
             {
-                _grad = _grad + contribution;
-                _ownsGrad = false;
+                AccumulateLocked(contribution.Data);
             }
         }
     }
 
     /// <summary>
-    /// Adds a gradient contribution given as values (this variable's length) to this leaf: copied into a gradient buffer
-    /// kept by <see cref="ZeroGrad"/> or added in place when it owns its gradient, so nothing is allocated in steady state.
+    /// Adds a gradient contribution given as values (this variable's length, row-major) to this leaf; the scalar tape
+    /// delivers through it without making a gradient variable per parameter.
     /// </summary>
     internal void AccumulateGradFrom(ReadOnlySpan<T> contribution)
     {
         using (LockGrad())
         {
-            if (_grad is null)
-            {
-                var spare = _spareGrad;
-                _spareGrad = null;
-                spare ??= new Variable<T>(GC.AllocateUninitializedArray<T>(_buffer.Length), _shape, requiresGrad: false);
-                contribution.CopyTo(spare._buffer);
-                _grad = spare;
-                _ownsGrad = true;
-                _gradExposed = false;
-                return;
-            }
-
-            if (_ownsGrad && !_grad._requiresGrad)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(_grad._buffer, contribution, _grad._buffer);
-                return;
-            }
+            AccumulateLocked(contribution);
         }
-
-        AccumulateGrad(new Variable<T>(contribution.ToArray(), _shape, requiresGrad: false), createGraph: false);
     }
 
+    /// <summary>Adds a scalar gradient contribution to this one-element leaf.</summary>
+    internal void AccumulateScalarGrad(T contribution) => AccumulateGradFrom(new ReadOnlySpan<T>(in contribution));
+
+    /// <summary>Whether the gradient is this leaf's own buffer, off the graph, so it can be accumulated into in place.</summary>
+    [MemberNotNullWhen(true, nameof(_grad))]
+    private bool OwnsPlainGrad => _grad is not null && _ownsGrad && !_grad._requiresGrad;
+
     /// <summary>
-    /// Adds a scalar gradient contribution to this one-element leaf, in place when it owns its gradient (or kept one
-    /// from <see cref="ZeroGrad"/>), so the scalar tape delivers to parameters without allocating.
+    /// The non-recording accumulation, with the gradient lock held: into the leaf's own gradient buffer in place when it
+    /// has one, else copied into the buffer of a gradient zeroed earlier (allocated only the first time), else (the
+    /// gradient is shared or on a graph) as a new sum.
     /// </summary>
-    internal void AccumulateScalarGrad(T contribution)
+    private void AccumulateLocked(ReadOnlySpan<T> contribution)
     {
-        using (LockGrad())
+        if (_grad is null)
         {
-            if (_grad is null && _spareGrad is { } spare)
+            // Copy: the contribution may be aliased elsewhere in the graph (Add passes its gradient through unchanged)
+            // or belong to a step scope, and later passes accumulate into this buffer in place.
+            var spare = _spareGrad ?? new Variable<T>(GC.AllocateUninitializedArray<T>(_buffer.Length), _shape, requiresGrad: false);
+            _spareGrad = null;
+            if (contribution.Length == 1)
             {
-                _spareGrad = null;
-                spare._buffer[0] = contribution;
-                _grad = spare;
-                _ownsGrad = true;
-                _gradExposed = false;
-                return;
+                spare._buffer[0] = contribution[0]; // A scalar parameter: the scalar tapes deliver thousands of these.
+            }
+            else
+            {
+                contribution.CopyTo(spare._buffer);
             }
 
-            if (_grad is not null && _ownsGrad && !_grad._requiresGrad)
+            _grad = spare;
+            _ownsGrad = true;
+            _gradExposed = false;
+        }
+        else if (OwnsPlainGrad)
+        {
+            var buffer = _grad._buffer;
+            if (buffer.Length == 1)
             {
-                _grad._buffer[0] += contribution;
-                return;
+                buffer[0] += contribution[0];
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(buffer, contribution, buffer);
             }
         }
-
-        AccumulateGrad(new Variable<T>([contribution], _shape, requiresGrad: false), createGraph: false);
+        else
+        {
+            _grad = _grad + new Variable<T>(contribution.ToArray(), _shape, requiresGrad: false);
+            _ownsGrad = false;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -50,42 +50,7 @@ public sealed partial class Variable<T>
     {
         public override string Name => "Multiply";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
-        {
-            var inputs = Inputs;
-            var x = inputs[0];
-            var y = inputs[1];
-            if (!GradMode.IsEnabled && NeedsGradient(0) && NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
-            {
-                var (gx, gy) = RawBackward(grad.Data, x.Data, y.Data);
-                inputGrads[0] = Result(gx, x._shape, node: null);
-                inputGrads[1] = Result(gy, y._shape, node: null);
-                return;
-            }
-
-            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y) : null;
-            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, x) : null;
-        }
-
-        /// <summary>
-        /// grad ⊙ y and grad ⊙ x in one pass when nothing is recorded: block by block, so the gradient is read from memory
-        /// once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
-        /// </summary>
-        private static (T[] Gx, T[] Gy) RawBackward(T[] grad, T[] x, T[] y)
-        {
-            const int Block = 4096;
-            var gx = NewBuffer(grad.Length);
-            var gy = NewBuffer(grad.Length);
-            for (var start = 0; start < grad.Length; start += Block)
-            {
-                var length = Math.Min(Block, grad.Length - start);
-                var g = grad.AsSpan(start, length);
-                BinaryKernels.ChainMultiply<T>.Invoke(g, y.AsSpan(start, length), gx.AsSpan(start, length));
-                BinaryKernels.ChainMultiply<T>.Invoke(g, x.AsSpan(start, length), gy.AsSpan(start, length));
-            }
-
-            return (gx, gy);
-        }
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
     }
 
     private sealed class DivideNode : PooledNode<DivideNode>
@@ -125,42 +90,40 @@ public sealed partial class Variable<T>
     {
         public override string Name => "ChainMultiply";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
-        {
-            var inputs = Inputs;
-            var x = inputs[0];
-            var y = inputs[1];
-            if (!GradMode.IsEnabled && NeedsGradient(0) && NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
-            {
-                var (gx, gy) = RawBackward(grad.Data, x.Data, y.Data);
-                inputGrads[0] = Result(gx, x._shape, node: null);
-                inputGrads[1] = Result(gy, y._shape, node: null);
-                return;
-            }
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
+    }
 
-            inputGrads[0] = NeedsGradient(0) ? ChainMultiply(grad, y) : null;
-            inputGrads[1] = NeedsGradient(1) ? ChainMultiply(grad, x) : null;
-        }
-
-        /// <summary>
-        /// grad ⊙ y and grad ⊙ x in one pass when nothing is recorded: block by block, so the gradient is read from memory
-        /// once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
-        /// </summary>
-        private static (T[] Gx, T[] Gy) RawBackward(T[] grad, T[] x, T[] y)
+    /// <summary>
+    /// The backward rule of x ⊙ y (Multiply and ChainMultiply alike): grad ⊙ y and grad ⊙ x with the chain-rule product.
+    /// When nothing is recorded and no broadcasting is involved, both come from one blocked pass, so the gradient is read
+    /// from memory once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
+    /// </summary>
+    private static void ProductBackward(Node node, Variable<T> grad, Span<Variable<T>?> inputGrads)
+    {
+        var inputs = node.Inputs;
+        var x = inputs[0];
+        var y = inputs[1];
+        if (!GradMode.IsEnabled && node.NeedsGradient(0) && node.NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
         {
             const int Block = 4096;
-            var gx = NewBuffer(grad.Length);
-            var gy = NewBuffer(grad.Length);
-            for (var start = 0; start < grad.Length; start += Block)
+            T[] g = grad.Data, xs = x.Data, ys = y.Data;
+            var gx = NewBuffer(g.Length);
+            var gy = NewBuffer(g.Length);
+            for (var start = 0; start < g.Length; start += Block)
             {
-                var length = Math.Min(Block, grad.Length - start);
-                var g = grad.AsSpan(start, length);
-                BinaryKernels.ChainMultiply<T>.Invoke(g, y.AsSpan(start, length), gx.AsSpan(start, length));
-                BinaryKernels.ChainMultiply<T>.Invoke(g, x.AsSpan(start, length), gy.AsSpan(start, length));
+                var length = Math.Min(Block, g.Length - start);
+                var block = g.AsSpan(start, length);
+                BinaryKernels.ChainMultiply<T>.Invoke(block, ys.AsSpan(start, length), gx.AsSpan(start, length));
+                BinaryKernels.ChainMultiply<T>.Invoke(block, xs.AsSpan(start, length), gy.AsSpan(start, length));
             }
 
-            return (gx, gy);
+            inputGrads[0] = Result(gx, x._shape, node: null);
+            inputGrads[1] = Result(gy, y._shape, node: null);
+            return;
         }
+
+        inputGrads[0] = node.NeedsGradient(0) ? ChainMultiply(grad, y) : null;
+        inputGrads[1] = node.NeedsGradient(1) ? ChainMultiply(grad, x) : null;
     }
 
     /// <summary>Applies a broadcasting binary kernel and returns the values and the broadcast shape.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace AutoGrad;
 
@@ -430,6 +431,14 @@ internal static class BinaryKernels
         }
 
         public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> destination) => Invoke(y, x, destination);
+
+        /// <summary>x·y for two numbers with the same rule: a zero factor gives zero even against ∞ or NaN.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Invoke(T x, T y)
+        {
+            var product = x * y;
+            return T.IsNaN(product) && (T.IsZero(x) || T.IsZero(y)) ? T.Zero : product;
+        }
 
         /// <summary>
         /// y ← x·y with the same rule, in place: <see cref="Invoke(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> looks
