@@ -432,6 +432,48 @@ public class ScalarTapeTests
         Assert.Equal([0.0, 3.0], x.Grad!.ToArray());
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("NaN")]
+    [InlineData("1e-300")] // folded twice: the factor underflows to 0
+    [InlineData("1e300")] // folded twice: the factor overflows to ∞
+    [InlineData("-3.5")] // folded twice: no entry
+    public void A_constant_factor_that_would_make_the_scale_zero_infinite_or_NaN_is_recorded_and_matches_the_Variable_path(string factor)
+    {
+        var c = double.Parse(factor, System.Globalization.CultureInfo.InvariantCulture);
+        // x·c·c, then functions whose partials are 0, finite or ∞ at the points below, times an upstream gradient that is
+        // 0, finite or ∞: wherever a zero meets ∞ the chain-rule product decides, as on the Variable path.
+        foreach (var point in new[] { -2.0, -0.0, 0.0, 0.5, 3.0 })
+        {
+            foreach (var upstream in new[] { 0.0, 1.5, double.PositiveInfinity })
+            {
+                var x = Variable.Parameter([point]);
+                var tape = new ScalarTape<double>();
+                var xs = tape.Watch(x);
+                var before = tape.Count;
+                var scaled = xs[0] * c * c;
+
+                // A factor stays folded into the scalar (no entry) only while it is finite and nonzero; a recorded
+                // entry's result has factor 1, so a second bad c is recorded again.
+                static bool Folds(double factor) => double.IsFinite(factor) && factor != 0;
+                Assert.Equal(!Folds(c) ? 2 : !Folds(c * c) ? 1 : 0, tape.Count - before);
+                var onTape = tape.ToVariable((scaled.Relu() + scaled.Abs()) * upstream);
+                onTape.Backward();
+
+                var v = Variable.Parameter([point]);
+                var w = v * c * c;
+                var expected = (w.Relu() + w.Abs()) * upstream;
+                expected.Sum().Backward();
+
+                Assert.Equal(expected.Sum().ToScalar(), onTape.ToScalar());
+                Assert.Equal(v.Grad!.ToArray()[0], x.Grad!.ToArray()[0]);
+            }
+        }
+    }
+
     // ----- Errors -----
 
     [Fact]
