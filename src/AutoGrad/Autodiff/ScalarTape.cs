@@ -446,17 +446,60 @@ public sealed class ScalarTape<T>
         // caller), and top < _count.
         ref var e0 = ref MemoryMarshal.GetArrayDataReference(entries);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(adjoints);
+        // What the entries above k sent to slots k and k - 1, kept in registers instead of stored and loaded back
+        // (most entries read the one or two just below them). They start from -0, the identity of addition, so an
+        // adjoint that received nothing keeps its sign of zero.
+        T c1 = T.NegativeZero, c2 = T.NegativeZero;
         for (var k = top; k >= low; k--)
         {
             ref var a = ref Unsafe.Add(ref a0, k);
             ref var e = ref Unsafe.Add(ref e0, k);
-            var g = a;
+            var g = a + c1;
             a = T.Zero;
-            Unsafe.Add(ref a0, e.X) += e.DX * g;
-            if (e.Y != k)
+            c1 = c2;
+            c2 = T.NegativeZero;
+            var dx = e.DX * g;
+            var x = k - e.X;
+            if (x == 1)
             {
-                Unsafe.Add(ref a0, e.Y) += e.DY * g;
+                c1 += dx;
             }
+            else if (x == 2)
+            {
+                c2 = dx;
+            }
+            else
+            {
+                Unsafe.Add(ref a0, e.X) += dx;
+            }
+
+            var y = k - e.Y;
+            if (y != 0)
+            {
+                var dy = e.DY * g;
+                if (y == 1)
+                {
+                    c1 += dy;
+                }
+                else if (y == 2)
+                {
+                    c2 += dy;
+                }
+                else
+                {
+                    Unsafe.Add(ref a0, e.Y) += dy;
+                }
+            }
+        }
+
+        if (low > 0)
+        {
+            Unsafe.Add(ref a0, low - 1) += c1; // The watched slots just below the entries swept.
+        }
+
+        if (low > 1)
+        {
+            Unsafe.Add(ref a0, low - 2) += c2;
         }
     }
 
