@@ -245,6 +245,11 @@ public sealed partial class Variable<T>
 
         var inputGrads = slots.AsSpan(0, inputs.Length);
         inputGrads.Clear();
+
+        // Inside a step scope, a buffer rented from here on was made by this node's backward: a leaf may take it as its
+        // gradient instead of copying it (see Adoptable).
+        var arena = targets is null && !createGraph && StepScope.Current is not null ? ScopeArena<T>.Peek : null;
+        var rentedBefore = arena?.RentedCount ?? -1;
         if (targets is null && !createGraph)
         {
             node.BackwardToLeaves(grad, inputGrads);
@@ -275,6 +280,10 @@ public sealed partial class Variable<T>
             {
                 tape!.AddAdjoint(input, g);
             }
+            else if (arena is not null && Adoptable(g, i, inputGrads))
+            {
+                input.AdoptOrAccumulateGrad(g, arena, rentedBefore);
+            }
             else
             {
                 Deliver(input, g, createGraph, targets);
@@ -285,6 +294,28 @@ public sealed partial class Variable<T>
         {
             node.Release();
         }
+    }
+
+    /// <summary>
+    /// Whether a leaf may take <paramref name="g"/>'s buffer as its gradient, as far as this node can tell: no other
+    /// gradient it returned (<paramref name="inputGrads"/>, all but slot <paramref name="slot"/>) shares the buffer. The
+    /// leaf then takes it only if it was rented during this node's backward (<see cref="ScopeArena{T}.Exchange"/>), which
+    /// rules out what the forward pass saved and the gradient passed through from further down (Add hands the one it
+    /// received to both inputs; a reshape returns a view of it). No op returns one new buffer for two inputs today;
+    /// the check keeps one that did from making two leaves share a gradient.
+    /// </summary>
+    private static bool Adoptable(Variable<T> g, int slot, ReadOnlySpan<Variable<T>?> inputGrads)
+    {
+        var buffer = g._buffer;
+        for (var j = 0; j < inputGrads.Length; j++)
+        {
+            if (j != slot && inputGrads[j] is { } other && ReferenceEquals(other._buffer, buffer))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Deliver(Variable<T> leaf, Variable<T> grad, bool createGraph, (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets)
