@@ -231,6 +231,11 @@ public sealed partial class Variable<T>
 
         t_visitObserver?.Invoke(node);
 
+        if (grad._shape != node.Result._shape && (targets is not null || !node.AcceptsUnexpandedGradient))
+        {
+            grad = grad.BroadcastTo(node.Result._shape); // An unexpanded gradient (see Node.PendingGradient).
+        }
+
         if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
         {
             t.Captured[index] = grad;
@@ -269,7 +274,17 @@ public sealed partial class Variable<T>
 
             if (g._shape != input._shape)
             {
-                g = g.SumTo(input._shape);
+                // An input broadcast by the forward pass gets its gradient (of the result's shape, so of at least the
+                // input's rank) summed back. A rank-0 gradient for a higher-rank input is an unexpanded one instead
+                // (see Node.PendingGradient): an upstream node takes it as it is, anything else broadcast.
+                if (g._shape.Rank > 0 || input._shape.Rank == 0)
+                {
+                    g = g.SumTo(input._shape);
+                }
+                else if (input._node is null)
+                {
+                    g = g.BroadcastTo(input._shape);
+                }
             }
 
             if (input._node is { } upstream)
