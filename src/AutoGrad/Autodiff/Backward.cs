@@ -231,6 +231,11 @@ public sealed partial class Variable<T>
 
         t_visitObserver?.Invoke(node);
 
+        if (grad._shape != node.Result._shape && (targets is not null || !node.AcceptsUnexpandedGradient))
+        {
+            grad = grad.BroadcastTo(node.Result._shape); // An unexpanded gradient (see Node.PendingGradient).
+        }
+
         if (targets is { } t && t.Map.TryGetValue(node.Result, out var index))
         {
             t.Captured[index] = grad;
@@ -245,6 +250,11 @@ public sealed partial class Variable<T>
 
         var inputGrads = slots.AsSpan(0, inputs.Length);
         inputGrads.Clear();
+
+        // Inside a step scope, a buffer rented from here on was made by this node's backward: a leaf may take it as its
+        // gradient instead of copying it (see Adoptable).
+        var arena = targets is null && !createGraph && StepScope.Current is not null ? ScopeArena<T>.Peek : null;
+        var rentedBefore = arena?.RentedCount ?? -1;
         if (targets is null && !createGraph)
         {
             node.BackwardToLeaves(grad, inputGrads);
@@ -264,7 +274,17 @@ public sealed partial class Variable<T>
 
             if (g._shape != input._shape)
             {
-                g = g.SumTo(input._shape);
+                // An input broadcast by the forward pass gets its gradient (of the result's shape, so of at least the
+                // input's rank) summed back. A rank-0 gradient for a higher-rank input is an unexpanded one instead
+                // (see Node.PendingGradient): an upstream node takes it as it is, anything else broadcast.
+                if (g._shape.Rank > 0 || input._shape.Rank == 0)
+                {
+                    g = g.SumTo(input._shape);
+                }
+                else if (input._node is null)
+                {
+                    g = g.BroadcastTo(input._shape);
+                }
             }
 
             if (input._node is { } upstream)
@@ -274,6 +294,10 @@ public sealed partial class Variable<T>
             else if (input._tape is not null)
             {
                 tape!.AddAdjoint(input, g);
+            }
+            else if (arena is not null && Adoptable(g, i, inputGrads))
+            {
+                input.AdoptOrAccumulateGrad(g, arena, rentedBefore);
             }
             else
             {
@@ -285,6 +309,28 @@ public sealed partial class Variable<T>
         {
             node.Release();
         }
+    }
+
+    /// <summary>
+    /// Whether a leaf may take <paramref name="g"/>'s buffer as its gradient, as far as this node can tell: no other
+    /// gradient it returned (<paramref name="inputGrads"/>, all but slot <paramref name="slot"/>) shares the buffer. The
+    /// leaf then takes it only if it was rented during this node's backward (<see cref="ScopeArena{T}.Exchange"/>), which
+    /// rules out what the forward pass saved and the gradient passed through from further down (Add hands the one it
+    /// received to both inputs; a reshape returns a view of it). No op returns one new buffer for two inputs today;
+    /// the check keeps one that did from making two leaves share a gradient.
+    /// </summary>
+    private static bool Adoptable(Variable<T> g, int slot, ReadOnlySpan<Variable<T>?> inputGrads)
+    {
+        var buffer = g._buffer;
+        for (var j = 0; j < inputGrads.Length; j++)
+        {
+            if (j != slot && inputGrads[j] is { } other && ReferenceEquals(other._buffer, buffer))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Deliver(Variable<T> leaf, Variable<T> grad, bool createGraph, (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets)

@@ -102,8 +102,18 @@ public sealed partial class Variable<T>
         /// <summary>Whether a backward pass released this node (dropped its inputs).</summary>
         public bool IsReleased => _released;
 
-        /// <summary>The gradient accumulated for <see cref="Result"/> during the current backward pass.</summary>
+        /// <summary>
+        /// The gradient accumulated for <see cref="Result"/> during the current backward pass. When no graph is being
+        /// built it may be unexpanded: a smaller tensor (a full sum's backward passes on its rank-0 gradient) that stands
+        /// for its broadcast to the result's shape.
+        /// </summary>
         public Variable<T>? PendingGradient { get; set; }
+
+        /// <summary>
+        /// Whether <see cref="Backward"/> takes an unexpanded gradient (see <see cref="PendingGradient"/>); for the
+        /// others the backward pass broadcasts it to the result's shape first.
+        /// </summary>
+        public virtual bool AcceptsUnexpandedGradient => false;
 
         /// <summary>Marks the node as visited by the backward pass with this stamp.</summary>
         public long VisitStamp { get; set; }

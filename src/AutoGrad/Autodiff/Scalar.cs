@@ -146,24 +146,24 @@ public readonly struct Scalar<T> : IFormattable
     {
         if (x._tape is null)
         {
-            return new(y._tape, y._index, x._value * y._value, Chain(x._value, y._scale));
+            return Scaled(y._tape, y._index, x._value * y._value, x._value * y._scale);
         }
 
         if (y._tape is null)
         {
-            return new(x._tape, x._index, x._value * y._value, Chain(x._scale, y._value));
+            return Scaled(x._tape, x._index, x._value * y._value, x._scale * y._value);
         }
 
-        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, Chain(y._value, x._scale), Chain(x._value, y._scale));
+        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, y._value * x._scale, x._value * y._scale);
     }
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(Scalar<T> x, T c) => new(x._tape, x._index, x._value * c, Chain(x._scale, c));
+    public static Scalar<T> operator *(Scalar<T> x, T c) => Scaled(x._tape, x._index, x._value * c, x._scale * c);
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(T c, Scalar<T> y) => new(y._tape, y._index, c * y._value, Chain(c, y._scale));
+    public static Scalar<T> operator *(T c, Scalar<T> y) => Scaled(y._tape, y._index, c * y._value, c * y._scale);
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -176,16 +176,16 @@ public readonly struct Scalar<T> : IFormattable
 
         var vy = y._value;
         var result = x._value / vy;
-        var dy = Chain(-(result / vy), y._scale);
+        var dy = -(result / vy) * y._scale;
         return x._tape is null
             ? y._tape.Unary(y._index, result, dy)
-            : x._tape.Binary(x._index, y._tape, y._index, result, Chain(T.One / vy, x._scale), dy);
+            : x._tape.Binary(x._index, y._tape, y._index, result, (T.One / vy) * x._scale, dy);
     }
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator /(Scalar<T> x, T c) =>
-        new(x._tape, x._index, x._value / c, T.IsZero(x._scale) ? T.Zero : x._scale / c);
+        Scaled(x._tape, x._index, x._value / c, x._scale / c);
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -371,10 +371,10 @@ public readonly struct Scalar<T> : IFormattable
         var v = _value;
         var y = exponent._value;
         var result = T.Pow(v, y);
-        var dy = Chain(result * T.Log(v), exponent._scale);
+        var dy = result * T.Log(v) * exponent._scale;
         return _tape is null
             ? exponent._tape.Unary(exponent._index, result, dy)
-            : _tape.Binary(_index, exponent._tape, exponent._index, result, Chain(Chain(y, T.Pow(v, y - T.One)), _scale), dy);
+            : _tape.Binary(_index, exponent._tape, exponent._index, result, Chain(y, T.Pow(v, y - T.One)) * _scale, dy);
     }
 
     /// <summary>The value, formatted as <typeparamref name="T"/>.</summary>
@@ -394,12 +394,12 @@ public readonly struct Scalar<T> : IFormattable
         var value = maximum ? T.Max(vx, vy) : T.Min(vx, vy);
         if (x._tape is null)
         {
-            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, Chain(wy, y._scale));
+            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, wy * y._scale);
         }
 
         return y._tape is null
-            ? x._tape.Unary(x._index, value, Chain(wx, x._scale))
-            : x._tape.Binary(x._index, y._tape, y._index, value, Chain(wx, x._scale), Chain(wy, y._scale));
+            ? x._tape.Unary(x._index, value, wx * x._scale)
+            : x._tape.Binary(x._index, y._tape, y._index, value, wx * x._scale, wy * y._scale);
     }
 
     private Scalar<T> ClampCore(T min, T max)
@@ -417,11 +417,30 @@ public readonly struct Scalar<T> : IFormattable
     /// <summary>A function of this scalar alone with local derivative <paramref name="derivative"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Scalar<T> Unary(T value, T derivative) =>
-        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, Chain(derivative, _scale));
+        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, derivative * _scale);
+
+    /// <summary>
+    /// The scalar <paramref name="value"/> with derivative <paramref name="scale"/> with respect to slot
+    /// <paramref name="index"/> of <paramref name="tape"/> (a constant without a tape). The scale is folded into the
+    /// scalar only while it is finite and nonzero; otherwise it becomes a recorded entry, so that every scale is an
+    /// ordinary number and a partial derivative times a scale needs no chain-rule product (a zero factor against ∞ or
+    /// NaN is left to the sweep, which repeats with the chain-rule product when a gradient comes out NaN).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Scalar<T> Scaled(ScalarTape<T>? tape, long index, T value, T scale)
+    {
+        if (tape is null)
+        {
+            return new(value);
+        }
+
+        var magnitude = T.Abs(scale);
+        return magnitude > T.Zero && magnitude < T.PositiveInfinity ? new(tape, index, value, scale) : tape.Rescale(index, value, scale);
+    }
 
     /// <summary>
     /// a · b, except that a zero factor gives zero even against ∞ or NaN: the chain-rule product of AutoGrad's
-    /// backward rules, used wherever a scale or a partial derivative is folded into another.
+    /// backward rules.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Chain(T a, T b) => BinaryKernels.ChainMultiply<T>.Invoke(a, b);

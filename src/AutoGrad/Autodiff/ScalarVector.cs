@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 namespace AutoGrad;
 
 /// <summary>
@@ -15,19 +16,27 @@ namespace AutoGrad;
 public readonly struct ScalarVector<T>
     where T : IFloatingPointIeee754<T>
 {
+    // Indexing builds the scalar from these fields without a branch (a constant vector has no tape and scale 0, as a
+    // constant scalar does), so the JIT sees every scalar read from one vector with the same tape and scale.
+    private readonly ScalarTape<T> _owner;
     private readonly ScalarTape<T>? _tape;
-    private readonly long _first;
+    private readonly T _scale;
+    private readonly T[] _values;
+    private readonly int _offset;
     private readonly int _length;
+    private readonly long _first;
     private readonly Shape _shape;
-    private readonly bool _constant;
 
-    internal ScalarVector(ScalarTape<T> tape, long first, int length, Shape shape, bool constant)
+    internal ScalarVector(ScalarTape<T> owner, bool constant, T[] values, int offset, long first, int length, Shape shape)
     {
-        _tape = tape;
+        _owner = owner;
+        _tape = constant ? null : owner;
+        _scale = constant ? T.Zero : T.One;
+        _values = values;
+        _offset = offset;
         _first = first;
         _length = length;
         _shape = shape;
-        _constant = constant;
     }
 
     /// <summary>The number of elements.</summary>
@@ -49,9 +58,14 @@ public readonly struct ScalarVector<T>
                 ThrowIndex(index);
             }
 
-            var global = _first + index;
-            var value = _tape!.WatchedValue(global);
-            return _constant ? new Scalar<T>(value) : new Scalar<T>(_tape, global, value, T.One);
+            if (_owner.Origin > _first)
+            {
+                ScalarTape<T>.ThrowReset(); // The tape was reset: the values array may hold another recording's values.
+            }
+
+            // Unchecked read: the tape made _values hold _length values from _offset on, and never shrinks it.
+            var value = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), _offset + index);
+            return new Scalar<T>(_tape, _first + index, value, _scale);
         }
     }
 

@@ -93,6 +93,41 @@ internal sealed class ScopeArena<T> : IScopeArena
         return buffer;
     }
 
+    /// <summary>The number of buffers rented and not yet returned (a position to pass to <see cref="Exchange"/>).</summary>
+    internal int RentedCount => _rented.Count;
+
+    /// <summary>
+    /// Takes <paramref name="buffer"/> out of the pool's keeping when it was rented at or after position
+    /// <paramref name="from"/>: the scope returns <paramref name="replacement"/> (a buffer of the same length, or nothing)
+    /// to the pool in its place. Returns false, changing nothing, when the buffer is not such a rented one.
+    /// </summary>
+    internal bool Exchange(T[] buffer, int from, T[]? replacement)
+    {
+        if (replacement is not null && replacement.Length != buffer.Length)
+        {
+            return false;
+        }
+
+        for (var i = _rented.Count - 1; i >= from && i >= 0; i--)
+        {
+            if (ReferenceEquals(_rented[i], buffer))
+            {
+                if (replacement is not null)
+                {
+                    _rented[i] = replacement;
+                }
+                else
+                {
+                    _rented.RemoveAt(i); // The newest segment is this scope's: no later mark indexes past it.
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Registers an operation's result with <paramref name="scope"/>, which ends it when disposed.</summary>
     internal void Register(StepScope scope, Variable<T> result)
     {

@@ -218,16 +218,62 @@ public sealed partial class Variable<T> : IVariable
     {
         using (LockGrad())
         {
-            if (createGraph || (_grad is not null && !OwnsPlainGrad))
+            AccumulateLocked(contribution, createGraph);
+        }
+    }
+
+    private void AccumulateLocked(Variable<T> contribution, bool createGraph)
+    {
+        if (createGraph || (_grad is not null && !OwnsPlainGrad))
+        {
+            // On the graph, or added to a gradient the leaf does not own: a new sum (no copy of the contribution).
+            _grad = _grad is null ? contribution : _grad + contribution;
+            _ownsGrad = false;
+        }
+        else
+        {
+            AccumulateLocked(contribution.Data);
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="contribution"/>, made by a node's backward inside a step scope, to this leaf's gradient; when
+    /// the leaf has none yet, it takes the contribution's buffer instead of copying it, and gives <paramref name="arena"/>
+    /// its spare gradient buffer in exchange, so the pool keeps its size and a training step still allocates nothing.
+    /// </summary>
+    /// <param name="contribution">The gradient; no other gradient of the node shares its buffer (checked by the caller).</param>
+    /// <param name="arena">This thread's arena.</param>
+    /// <param name="rentedBefore">The arena's rented count before the node's backward ran: only a buffer rented since is taken.</param>
+    internal void AdoptOrAccumulateGrad(Variable<T> contribution, ScopeArena<T> arena, int rentedBefore)
+    {
+        using (LockGrad())
+        {
+            if (_grad is null && contribution._shape == _shape)
             {
-                // On the graph, or added to a gradient the leaf does not own: a new sum (no copy of the contribution).
-                _grad = _grad is null ? contribution : _grad + contribution;
-                _ownsGrad = false;
+                var spare = _spareGrad;
+                var buffer = contribution._buffer;
+                if (arena.Exchange(buffer, rentedBefore, spare?._buffer))
+                {
+                    if (spare is null)
+                    {
+                        spare = new Variable<T>(buffer, _shape, requiresGrad: false);
+                    }
+                    else
+                    {
+                        spare._buffer = buffer;
+                    }
+
+                    // The contribution is a result of the scope and ends with it; until then only the backward pass that
+                    // made it holds it, and that pass is done with it.
+                    _spareGrad = null;
+                    _grad = spare;
+                    _ownsGrad = true;
+                    _gradExposed = false;
+                    return;
+                }
             }
-            else
-            {
-                AccumulateLocked(contribution.Data);
-            }
+
+            AccumulateLocked(contribution, createGraph: false);
         }
     }
 

@@ -50,6 +50,8 @@ public sealed partial class Variable<T>
     {
         public override string Name => "Multiply";
 
+        public override bool AcceptsUnexpandedGradient => true;
+
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
     }
 
@@ -90,6 +92,8 @@ public sealed partial class Variable<T>
     {
         public override string Name => "ChainMultiply";
 
+        public override bool AcceptsUnexpandedGradient => true;
+
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
     }
 
@@ -103,6 +107,20 @@ public sealed partial class Variable<T>
         var inputs = node.Inputs;
         var x = inputs[0];
         var y = inputs[1];
+        if (grad._shape != node.Result._shape)
+        {
+            // Unexpanded (only when no graph is being built): one value g for every element of the result.
+            if (grad.Length == 1 && x._shape == y._shape)
+            {
+                var g = grad.Data[0];
+                inputGrads[0] = node.NeedsGradient(0) ? ScalarChainMultiply(g, y) : null;
+                inputGrads[1] = node.NeedsGradient(1) ? ScalarChainMultiply(g, x) : null;
+                return;
+            }
+
+            grad = grad.BroadcastTo(node.Result._shape);
+        }
+
         if (!GradMode.IsEnabled && node.NeedsGradient(0) && node.NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)
         {
             const int Block = 4096;
@@ -124,6 +142,29 @@ public sealed partial class Variable<T>
 
         inputGrads[0] = node.NeedsGradient(0) ? ChainMultiply(grad, y) : null;
         inputGrads[1] = node.NeedsGradient(1) ? ChainMultiply(grad, x) : null;
+    }
+
+    /// <summary>
+    /// g ⊙ <paramref name="v"/> with the chain-rule product, as a new off-graph variable of v's shape: one pass over v, the
+    /// same bits as the product with g broadcast (for a finite nonzero g the plain product is the chain-rule one).
+    /// </summary>
+    private static Variable<T> ScalarChainMultiply(T g, Variable<T> v)
+    {
+        var values = v.Data;
+        var data = NewBuffer(values.Length);
+        if (T.IsFinite(g) && !T.IsZero(g))
+        {
+            TensorPrimitives.Multiply(values, g, data);
+        }
+        else
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                data[i] = BinaryKernels.ChainMultiply<T>.Invoke(g, values[i]);
+            }
+        }
+
+        return Result(data, v._shape, node: null);
     }
 
     /// <summary>Applies a broadcasting binary kernel and returns the values and the broadcast shape.</summary>

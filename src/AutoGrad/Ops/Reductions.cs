@@ -15,9 +15,19 @@ public sealed partial class Variable<T>
     {
         public override string Name => "Sum";
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) =>
-            inputGrads[0] = Restore(grad, Inputs[0]._shape, axis, keepDims).BroadcastTo(Inputs[0]._shape);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
+        {
+            var restored = Restore(grad, Inputs[0]._shape, axis, keepDims);
+
+            // The gradient of a full sum is its one value at every element: without a graph to build, pass it on
+            // unexpanded and let the backward pass broadcast it only where it is needed (Multiply reads it as a scalar).
+            inputGrads[0] = Unexpanded(restored, Inputs[0]) ? restored : restored.BroadcastTo(Inputs[0]._shape);
+        }
     }
+
+    /// <summary>Whether a reduction's rank-0 <paramref name="gradient"/> may go to <paramref name="input"/> unexpanded.</summary>
+    private static bool Unexpanded(Variable<T> gradient, Variable<T> input) =>
+        !GradMode.IsEnabled && gradient._shape.Rank == 0 && input.Length > 1;
 
     private sealed class MeanNode(Variable<T> x, int axis, bool keepDims) : Node([x])
     {
@@ -27,7 +37,8 @@ public sealed partial class Variable<T>
         {
             var x = Inputs[0];
             var n = axis < 0 ? x.Length : x._shape[axis];
-            inputGrads[0] = (Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n)).BroadcastTo(x._shape);
+            var scaled = Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n);
+            inputGrads[0] = Unexpanded(scaled, x) ? scaled : scaled.BroadcastTo(x._shape);
         }
     }
 

@@ -110,7 +110,7 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"BroadcastTo: shape {_shape} cannot be broadcast to {shape} (aligned at the last axis, each dimension must match or be 1).", nameof(shape));
         }
 
-        var data = NewZeroedBuffer(shape.ElementCount);
+        var data = NewBuffer(shape.ElementCount); // The kernel writes every element.
         Kernels<T>.BroadcastTo(Data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new BroadcastToNode(this) : null);
     }
@@ -131,7 +131,7 @@ public sealed partial class Variable<T>
             throw new ArgumentException($"SumTo: shape {shape} does not broadcast to {_shape}, so {_shape} cannot be summed back to it.", nameof(shape));
         }
 
-        var data = NewZeroedBuffer(shape.ElementCount);
+        var data = NewBuffer(shape.ElementCount); // The kernel clears it first.
         Kernels<T>.SumTo(Data, _shape, data, shape);
         return Result(data, shape, ShouldRecord(this) ? new SumToNode(this) : null);
     }

@@ -263,4 +263,78 @@ public class EngineTests
         Assert.Equal(-215.6f, x.Grad![0].ToScalar(), 3);
         Assert.Equal(-88.0f, x.Grad![1].ToScalar(), 3);
     }
+
+    // ----- Unexpanded gradients: a full Sum or Mean passes its rank-0 gradient on, Multiply reads it as a scalar -----
+
+    [Fact]
+    public void A_sum_or_mean_of_a_product_gives_the_same_gradients_as_with_the_broadcast_gradient()
+    {
+        double[] xs = [0.5, -2.0, 0.0, double.PositiveInfinity, 3.0];
+        double[] ws = [1.5, 0.0, -4.0, 0.0, double.NaN];
+        foreach (var mean in new[] { false, true })
+        {
+            foreach (var seed in new[] { 1.0, 0.0, -2.5, double.PositiveInfinity, double.NaN })
+            {
+                var x = Variable.Parameter(xs);
+                var w = Variable.Parameter(ws);
+                var product = x * w;
+                (mean ? product.Mean() : product.Sum()).Backward([seed]);
+
+                // The chain-rule product of the gradient with the other factor, element by element: what the
+                // expanded gradient gave (a zero factor absorbs ∞ and NaN).
+                var g = mean ? seed / xs.Length : seed;
+                Assert.Equal(ws.Select(v => Chain(g, v)), x.Grad!.ToArray());
+                Assert.Equal(xs.Select(v => Chain(g, v)), w.Grad!.ToArray());
+            }
+        }
+
+        static double Chain(double a, double b) => a == 0 || b == 0 ? 0.0 : a * b;
+    }
+
+    [Fact]
+    public void An_unexpanded_gradient_meets_a_full_one_broadcasts_where_needed_and_is_captured_expanded()
+    {
+        var x = Variable.Parameter([0.3, -0.7, 1.1]);
+        var w = Variable.Parameter([2.0, 0.5, -1.0]);
+        var z = x * w;
+
+        // z receives Sum's rank-0 gradient and Tanh's full one; x (via Exp and a sum) gets one straight from a sum.
+        var loss = z.Sum() + z.Tanh().Sum() + x.Sum() + x.Exp().Mean();
+        var captured = Variable.Gradients(loss, [z], retainGraph: true)[0]!;
+        var zs = z.ToArray();
+        Assert.Equal(z.Shape, captured.Shape);
+        Assert.Equal(zs.Select(v => 1.0 + (1.0 - (Math.Tanh(v) * Math.Tanh(v)))), captured.ToArray());
+
+        // With the sum alone, z's gradient is the unexpanded one: captured, it has z's shape.
+        var alone = Variable.Gradients(z.Sum() * 2.0, [z], retainGraph: true)[0]!;
+        Assert.Equal(z.Shape, alone.Shape);
+        Assert.Equal([2.0, 2.0, 2.0], alone.ToArray());
+
+        loss.Backward();
+        var dz = captured.ToArray();
+        var xv = x.ToArray();
+        var wv = w.ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal((dz[i] * wv[i]) + 1.0 + (Math.Exp(xv[i]) / 3.0), x.Grad!.ToArray()[i], 14);
+            Assert.Equal(dz[i] * xv[i], w.Grad!.ToArray()[i]);
+        }
+    }
+
+    [Fact]
+    public void A_sum_of_a_product_with_broadcast_operands_sums_each_gradient_back()
+    {
+        var a = Variable.Parameter([1.0, 2.0, 3.0], [3, 1]);
+        var b = Variable.Parameter([10.0, 20.0, 30.0, 40.0], [1, 4]);
+        (a * b).Sum().Backward();
+        Assert.Equal([100.0, 100.0, 100.0], a.Grad!.ToArray()); // Σⱼ bⱼ
+        Assert.Equal([6.0, 6.0, 6.0, 6.0], b.Grad!.ToArray()); // Σᵢ aᵢ
+        Assert.Equal(new Shape(3, 1), a.Grad!.Shape);
+
+        var s = Variable.Parameter(2.0);
+        var v = Variable.Parameter([1.0, -3.0]);
+        (s * v).Mean().Backward();
+        Assert.Equal(-1.0, s.Grad!.ToScalar()); // (1 − 3) / 2
+        Assert.Equal([1.0, 1.0], v.Grad!.ToArray()); // s / 2
+    }
 }

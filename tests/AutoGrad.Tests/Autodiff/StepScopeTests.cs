@@ -253,6 +253,62 @@ public class StepScopeTests
         Assert.Equal([3.0 + 2.0, 3.0 + 4.0], w.Grad!.ToArray());
     }
 
+    [Fact]
+    public void A_leaf_takes_its_fresh_gradient_buffer_from_the_scope_and_later_scopes_never_overwrite_it()
+    {
+        var x = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => (i * 0.001) - 0.5).ToArray());
+        var w = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => 1.0 - (i * 0.002)).ToArray());
+        (x.Tanh() * w).Sum().Backward();
+        var expectedX = x.Grad!.ToArray();
+        var expectedW = w.Grad!.ToArray();
+
+        var buffers = new List<double[]>();
+        for (var step = 0; step < 4; step++)
+        {
+            x.ZeroGrad();
+            w.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                (x.Tanh() * w).Sum().Backward();
+            }
+
+            // The next scope rents (and overwrites) every pooled buffer of this length: the gradients must not change.
+            using (Variable.StepScope())
+            {
+                var junk = Enumerable.Range(0, 12).Select(k => (x * 1e6) + k).ToList();
+                Assert.Equal((1e6 * x.Values[999]) + 11, junk[^1].Values[999]);
+
+                // Through CurrentGrad on even steps, which leaves the buffer the leaf's to recycle (the pool gets the
+                // leaf's spare buffer back in exchange); through Grad on odd ones, which hands it to the caller.
+                var gx = step % 2 == 0 ? x.CurrentGrad! : x.Grad!;
+                Assert.Equal(expectedX, gx.ToArray());
+                Assert.Equal(expectedW, (step % 2 == 0 ? w.CurrentGrad! : w.Grad!).ToArray());
+                buffers.Add(gx.Data);
+            }
+        }
+
+        // The leaf took the buffer the backward pass wrote (a copy would have landed in one buffer every step).
+        Assert.Equal(buffers.Count, buffers.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
+    public void A_gradient_shared_by_two_inputs_or_passed_through_is_copied_not_taken()
+    {
+        var x = Variable.Parameter([1.0, 2.0]);
+        var y = Variable.Parameter([3.0, 4.0]);
+        var z = Variable.Parameter([5.0, 6.0]);
+        using (Variable.StepScope(recycleVariables: true))
+        {
+            ((x + y) * 2).Sum().Backward(); // Add hands the gradient it received to both inputs.
+            (x + x).Sum().Backward(); // One gradient, the same input twice.
+            (z.Reshape([2, 1]) * 3).Sum().Backward(); // A view of the gradient, passed through.
+            (x * 5).Sum().Backward(); // x's gradient is its own now: accumulated in place.
+            Assert.Equal([2.0 + 2.0 + 5.0, 2.0 + 2.0 + 5.0], x.CurrentGrad!.ToArray());
+            Assert.Equal([2.0, 2.0], y.CurrentGrad!.ToArray());
+            Assert.Equal([3.0, 3.0], z.CurrentGrad!.ToArray());
+        }
+    }
+
     private static (double[] Losses, double[] Weights) Train(bool scoped, bool recycle)
     {
         var random = new Random(3);
