@@ -820,6 +820,67 @@ public class ScalarTapeTests
     // ----- Steady state -----
 
     [Fact]
+    public void A_steady_state_evaluation_over_1000_watched_scalar_parameters_allocates_at_most_the_scope_object()
+    {
+        // WatchScalar on each rank-0 parameter: the output's node has 1000 inputs, and its input array is reused with
+        // the pooled node from one evaluation to the next.
+        var parameters = Enumerable.Range(0, 1000).Select(i => Variable.Parameter(i % 2 == 0 ? -1.2 : 1.0)).ToArray();
+        var scalars = new Scalar<double>[parameters.Length];
+        var tape = new ScalarTape<double>();
+        double Evaluate()
+        {
+            tape.Reset();
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                parameters[i].ZeroGrad();
+                scalars[i] = tape.WatchScalar(parameters[i]);
+            }
+
+            Scalar<double> f = 0.0;
+            for (var i = 0; i < scalars.Length - 1; i++)
+            {
+                var a = scalars[i + 1] - scalars[i].Square();
+                f += (100.0 * a.Square()) + (1.0 - scalars[i]).Square();
+            }
+
+            var output = tape.ToVariable(f);
+            output.Backward();
+            return output.ToScalar() + parameters[0].CurrentGrad!.ToScalar() + parameters[^1].CurrentGrad!.ToScalar();
+        }
+
+        double expected;
+        using (Variable.StepScope(recycleVariables: true))
+        {
+            expected = Evaluate();
+        }
+
+        for (var warm = 0; warm < 3; warm++)
+        {
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                Assert.Equal(expected, Evaluate());
+            }
+        }
+
+        var beforeEmpty = GC.GetAllocatedBytesForCurrentThread();
+        using (Variable.StepScope(recycleVariables: true))
+        {
+        }
+
+        var scopeObject = GC.GetAllocatedBytesForCurrentThread() - beforeEmpty;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        double value;
+        using (Variable.StepScope(recycleVariables: true))
+        {
+            value = Evaluate();
+        }
+
+        var total = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, value);
+        Assert.True(total <= scopeObject, $"an evaluation with its scope allocated {total} bytes; the scope object alone is {scopeObject}");
+    }
+
+    [Fact]
     public void A_steady_state_evaluation_in_a_recycling_scope_allocates_at_most_the_scope_object()
     {
         var x = Variable.Parameter(Enumerable.Range(0, 200).Select(i => i % 2 == 0 ? -1.2 : 1.0).ToArray());
