@@ -124,11 +124,33 @@ public sealed class ScalarTape<T>
     public ScalarVector<T> Watch(Variable<T> x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (_watched.TryGetValue(x, out var existing))
+        return Vector(_ranges[RangeOf(x)]);
+    }
+
+    /// <summary>The index of <paramref name="x"/>'s watch range, watching it first if it is not watched yet.</summary>
+    private int RangeOf(Variable<T> x)
+    {
+        ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_watched, x, out var exists);
+        if (exists)
         {
-            return Vector(_ranges[existing]);
+            return index;
         }
 
+        try
+        {
+            index = AddRange(x);
+            return index;
+        }
+        catch
+        {
+            _watched.Remove(x); // Not watched after all (an ended result, or a recording too large for one tape).
+            throw;
+        }
+    }
+
+    /// <summary>Records <paramref name="x"/>'s elements as watched slots; returns the index of the new range.</summary>
+    private int AddRange(Variable<T> x)
+    {
         var values = x.Values; // Throws for a result of an ended StepScope.
         var first = Reserve(values.Length);
         var valueOffset = _watchValueCount;
@@ -151,10 +173,8 @@ public sealed class ScalarTape<T>
             _gradElements += values.Length;
         }
 
-        var range = new WatchRange(first, values.Length, x.Shape, gradOffset, valueOffset);
-        _watched.Add(x, _ranges.Count);
-        _ranges.Add(range);
-        return Vector(range);
+        _ranges.Add(new WatchRange(first, values.Length, x.Shape, gradOffset, valueOffset));
+        return _ranges.Count - 1;
     }
 
     /// <summary>The single element of <paramref name="x"/> as a scalar on this tape.</summary>
@@ -169,7 +189,10 @@ public sealed class ScalarTape<T>
             throw new ArgumentException($"ScalarTape.WatchScalar: the variable has shape {x.Shape} ({x.Length} elements), but only a one-element variable is a scalar. Use Watch(x) for its elements.", nameof(x));
         }
 
-        return Watch(x)[0];
+        var range = _ranges[RangeOf(x)];
+        return range.GradOffset < 0
+            ? new Scalar<T>(_watchValues[range.ValueOffset])
+            : new Scalar<T>(this, _origin + range.First, _watchValues[range.ValueOffset], T.One);
     }
 
     /// <summary>
@@ -396,12 +419,13 @@ public sealed class ScalarTape<T>
         // range recorded before the top is below it; the ones after it were not reached.
         var k = top;
         var bad = false;
-        for (var r = _ranges.Count - 1; r >= -1; r--)
+        var ranges = CollectionsMarshal.AsSpan(_ranges);
+        for (var r = ranges.Length - 1; r >= -1; r--)
         {
             var low = 0;
             if (r >= 0)
             {
-                var range = _ranges[r];
+                ref readonly var range = ref ranges[r];
                 if (range.First > top)
                 {
                     continue;
@@ -424,12 +448,30 @@ public sealed class ScalarTape<T>
 
             if (r >= 0)
             {
-                var range = _ranges[r];
-                k = Math.Min(k, range.First - 1);
-                var source = adjoints.AsSpan(range.First, range.Length);
-                if (range.GradOffset >= 0 && range.GradOffset + range.Length <= gathered.Length)
+                // This range and the ones just below it that are back to back with it, in slots and in gradient
+                // elements, in one go (thousands of WatchScalar parameters are thousands of one-slot ranges).
+                ref readonly var range = ref ranges[r];
+                int first = range.First, length = range.Length, gradOffset = range.GradOffset;
+                while (r > 0)
                 {
-                    bad |= Gather(source, gathered.Slice(range.GradOffset, range.Length));
+                    ref readonly var below = ref ranges[r - 1];
+                    if (below.First + below.Length != first || (below.GradOffset < 0) != (gradOffset < 0)
+                        || (gradOffset >= 0 && below.GradOffset + below.Length != gradOffset))
+                    {
+                        break;
+                    }
+
+                    first = below.First;
+                    length += below.Length;
+                    gradOffset = below.GradOffset;
+                    r--;
+                }
+
+                k = Math.Min(k, first - 1);
+                var source = adjoints.AsSpan(first, length);
+                if (gradOffset >= 0 && gradOffset + length <= gathered.Length)
+                {
+                    bad |= Gather(source, gathered.Slice(gradOffset, length));
                 }
 
                 source.Clear();

@@ -552,6 +552,52 @@ public class ScalarTapeTests
         }
     }
 
+    [Fact]
+    public void Back_to_back_watched_scalars_vectors_and_constants_each_get_their_own_gradient()
+    {
+        // Watched one after the other, so their slots are back to back (the sweep gathers such runs in one go), with
+        // a constant in the middle that must not receive or shift anything, and p₁ watched twice.
+        Variable<double>[] p = [Variable.Parameter(1.0), Variable.Parameter(2.0), Variable.Parameter(-3.0)];
+        var c = Variable.Constant([5.0, 6.0]);
+        var v = Variable.Parameter([0.5, -0.25]);
+        var tape = new ScalarTape<double>();
+        var s0 = tape.WatchScalar(p[0]);
+        var s1 = tape.WatchScalar(p[1]);
+        var cs = tape.Watch(c);
+        var vs = tape.Watch(v);
+        var s2 = tape.WatchScalar(p[2]);
+        var again = tape.WatchScalar(p[1]);
+        Assert.True(cs[0].IsConstant);
+        Assert.Equal(2 + 2 + 3, tape.Count);
+
+        var f = s0.Square() + (2.0 * s1.Square()) + (3.0 * cs[0] * s2) + (4.0 * vs[0].Square()) + (5.0 * vs[1] * cs[1]) + (6.0 * again);
+        tape.ToVariable(f).Backward();
+
+        Assert.Equal(2.0, p[0].Grad!.ToScalar()); // 2·p₀
+        Assert.Equal(14.0, p[1].Grad!.ToScalar()); // 4·p₁ + 6
+        Assert.Equal(15.0, p[2].Grad!.ToScalar()); // 3·c₀
+        Assert.Equal([4.0, 30.0], v.Grad!.ToArray()); // [8·v₀, 5·c₁]
+        Assert.Null(c.Grad);
+    }
+
+    [Fact]
+    public void Watching_an_ended_result_throws_every_time_and_leaves_the_tape_usable()
+    {
+        var x = Variable.Parameter([1.0, 2.0]);
+        Variable<double> ended;
+        using (Variable.StepScope())
+        {
+            ended = x * 2.0;
+        }
+
+        var tape = new ScalarTape<double>();
+        Assert.Throws<InvalidOperationException>(() => tape.Watch(ended));
+        Assert.Throws<InvalidOperationException>(() => tape.Watch(ended)); // not left half-watched
+        var xs = tape.Watch(x);
+        tape.ToVariable(xs[0] * xs[1]).Backward();
+        Assert.Equal([2.0, 1.0], x.Grad!.ToArray());
+    }
+
     // ----- Errors -----
 
     [Fact]
