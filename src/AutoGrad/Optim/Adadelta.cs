@@ -64,26 +64,33 @@ public sealed class Adadelta : Optimizer<AdadeltaOptions>
     protected override void Update<T>(AdadeltaOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
     {
         var n = value.Length;
-        var work = state.Scratch<T>(3 * n).AsSpan();
-        var d = work[..n];
-        var std = work[n..(2 * n)];
-        var delta = work[(2 * n)..];
-        SGD.Direction(grad, value, d, options.Maximize, options.WeightDecay);
-
-        var squareAverage = state.Buffer<T>("square_avg", n);
-        var accumulatedDelta = state.Buffer<T>("acc_delta", n);
+        var squareAverage = state.Buffer<T>("square_avg", n).AsSpan();
+        var accumulatedDelta = state.Buffer<T>("acc_delta", n).AsSpan();
         var epsilon = T.CreateChecked(options.Epsilon);
-        AdaptiveMath.AverageOfSquares<T>(squareAverage, d, options.Rho, std);
-        TensorPrimitives.Add(squareAverage, epsilon, std);
-        TensorPrimitives.Sqrt<T>(std, std);
+        var work = state.Scratch<T>(3 * AdaptiveMath.LongestBlock(n)).AsSpan();
+        for (int start = 0, length; start < n; start += length)
+        {
+            length = AdaptiveMath.NextBlock(n - start);
+            var p = value.Slice(start, length);
+            var average = squareAverage.Slice(start, length);
+            var accumulated = accumulatedDelta.Slice(start, length);
+            var d = work[..length];
+            var std = work.Slice(length, length);
+            var delta = work.Slice(2 * length, length);
+            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.WeightDecay);
 
-        // Δ = ((√(u + ε)) / std) · g, in that order.
-        TensorPrimitives.Add(accumulatedDelta, epsilon, delta);
-        TensorPrimitives.Sqrt<T>(delta, delta);
-        TensorPrimitives.Divide<T>(delta, std, delta);
-        TensorPrimitives.Multiply<T>(delta, d, delta);
+            AdaptiveMath.AverageOfSquares<T>(average, d, options.Rho, std);
+            TensorPrimitives.Add(average, epsilon, std);
+            TensorPrimitives.Sqrt<T>(std, std);
 
-        AdaptiveMath.AverageOfSquares<T>(accumulatedDelta, delta, options.Rho, d);
-        TensorPrimitives.MultiplyAdd(delta, T.CreateChecked(-options.LearningRate), value, value);
+            // Δ = ((√(u + ε)) / std) · g, in that order.
+            TensorPrimitives.Add(accumulated, epsilon, delta);
+            TensorPrimitives.Sqrt<T>(delta, delta);
+            TensorPrimitives.Divide<T>(delta, std, delta);
+            TensorPrimitives.Multiply<T>(delta, d, delta);
+
+            AdaptiveMath.AverageOfSquares<T>(accumulated, delta, options.Rho, d);
+            TensorPrimitives.MultiplyAdd(delta, T.CreateChecked(-options.LearningRate), p, p);
+        }
     }
 }

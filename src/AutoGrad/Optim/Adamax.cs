@@ -43,20 +43,26 @@ public sealed class Adamax : Optimizer<AdamaxOptions>
     protected override void Update<T>(AdamaxOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
     {
         var n = value.Length;
-        var work = state.Scratch<T>(2 * n).AsSpan();
-        var d = work[..n];
-        var magnitude = work[n..];
-        SGD.Direction(grad, value, d, options.Maximize, options.WeightDecay);
-
-        var m = state.Buffer<T>("exp_avg", n);
-        var u = state.Buffer<T>("exp_inf", n);
-        AdaptiveMath.Average<T>(m, d, options.Beta1);
-        TensorPrimitives.Multiply(u, T.CreateChecked(options.Beta2), u);
-        TensorPrimitives.Abs<T>(d, magnitude);
-        TensorPrimitives.Add(magnitude, T.CreateChecked(options.Epsilon), magnitude);
-        TensorPrimitives.Max<T>(u, magnitude, u);   // NaN propagates, as torch.amax does
-
+        var m = state.Buffer<T>("exp_avg", n).AsSpan();
+        var u = state.Buffer<T>("exp_inf", n).AsSpan();
         var rate = options.LearningRate / (1 - Math.Pow(options.Beta1, state.Step));
-        AdaptiveMath.AddScaledQuotient<T>(value, -rate, m, u, d);
+        var work = state.Scratch<T>(2 * AdaptiveMath.LongestBlock(n)).AsSpan();
+        for (int start = 0, length; start < n; start += length)
+        {
+            length = AdaptiveMath.NextBlock(n - start);
+            var p = value.Slice(start, length);
+            var mb = m.Slice(start, length);
+            var ub = u.Slice(start, length);
+            var d = work[..length];
+            var magnitude = work.Slice(length, length);
+            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.WeightDecay);
+
+            AdaptiveMath.Average<T>(mb, d, options.Beta1);
+            TensorPrimitives.Multiply(ub, T.CreateChecked(options.Beta2), ub);
+            TensorPrimitives.Abs<T>(d, magnitude);
+            TensorPrimitives.Add(magnitude, T.CreateChecked(options.Epsilon), magnitude);
+            TensorPrimitives.Max<T>(ub, magnitude, ub);   // NaN propagates, as torch.amax does
+            AdaptiveMath.AddScaledQuotient<T>(p, -rate, mb, ub, d);
+        }
     }
 }

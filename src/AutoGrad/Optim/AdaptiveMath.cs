@@ -10,6 +10,24 @@ namespace AutoGrad;
 /// </summary>
 internal static class AdaptiveMath
 {
+    /// <summary>
+    /// The block length of the multi-step optimizers (Adadelta, Adamax, NAdam, RAdam): they run their sequence of
+    /// elementwise steps over one block at a time, so a block of every buffer stays in cache between steps instead of
+    /// each step streaming whole buffers through memory. Internal and settable only so a benchmark can compare with one
+    /// block (the unblocked passes); the results are the same bits either way.
+    /// </summary>
+    internal static int BlockLength = 4096;
+
+    /// <summary>
+    /// The length of the next block when <paramref name="remaining"/> elements are left: a whole block, or all of them
+    /// when fewer than two blocks are left, so the last block is never shorter than a block (or the whole buffer), and
+    /// every element goes through the same vectorized path as in one pass over the whole buffer.
+    /// </summary>
+    public static int NextBlock(int remaining) => remaining < 2L * BlockLength ? remaining : BlockLength;
+
+    /// <summary>The longest block <see cref="NextBlock"/> gives for a buffer of <paramref name="length"/> elements.</summary>
+    public static int LongestBlock(int length) => (int)Math.Min(length, (2L * BlockLength) - 1);
+
     /// <summary>a ← β·a + (1 − β)·x, rounded as <c>a.mul_(β).add_(x, alpha=1 − β)</c>.</summary>
     public static void Average<T>(Span<T> average, ReadOnlySpan<T> x, double beta)
         where T : IFloatingPointIeee754<T>

@@ -63,15 +63,6 @@ public sealed class NAdam : Optimizer<NAdamOptions>
     protected override void Update<T>(NAdamOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
     {
         var n = value.Length;
-        var work = state.Scratch<T>(2 * n).AsSpan();
-        var d = work[..n];
-        var denominator = work[n..];
-        SGD.Direction(grad, value, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
-        if (options.DecoupledWeightDecay)
-        {
-            AdaptiveMath.DecayWeights(value, options.LearningRate, options.WeightDecay);
-        }
-
         var t = (double)state.Step;
         var lr = options.LearningRate;
         var mu = options.Beta1 * (1 - (0.5 * Math.Pow(0.96, t * options.MomentumDecay)));
@@ -80,16 +71,32 @@ public sealed class NAdam : Optimizer<NAdamOptions>
         state.SetScalar("mu_product", muProduct);
         var muProductNext = muProduct * muNext;
 
-        var m = state.Buffer<T>("exp_avg", n);
-        var v = state.Buffer<T>("exp_avg_sq", n);
-        AdaptiveMath.Average<T>(m, d, options.Beta1);
-        AdaptiveMath.AverageOfSquares<T>(v, d, options.Beta2, denominator);
+        var m = state.Buffer<T>("exp_avg", n).AsSpan();
+        var v = state.Buffer<T>("exp_avg_sq", n).AsSpan();
+        var work = state.Scratch<T>(2 * AdaptiveMath.LongestBlock(n)).AsSpan();
+        for (int start = 0, length; start < n; start += length)
+        {
+            length = AdaptiveMath.NextBlock(n - start);
+            var p = value.Slice(start, length);
+            var mb = m.Slice(start, length);
+            var vb = v.Slice(start, length);
+            var d = work[..length];
+            var denominator = work.Slice(length, length);
+            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
+            if (options.DecoupledWeightDecay)
+            {
+                AdaptiveMath.DecayWeights(p, options.LearningRate, options.WeightDecay);
+            }
 
-        // √(v / (1 − β₂ᵗ)) + ε: NAdam divides before the root, unlike Adam.
-        TensorPrimitives.Divide(v, T.CreateChecked(1 - Math.Pow(options.Beta2, t)), denominator);
-        TensorPrimitives.Sqrt<T>(denominator, denominator);
-        TensorPrimitives.Add(denominator, T.CreateChecked(options.Epsilon), denominator);
-        AdaptiveMath.AddScaledQuotient(value, -lr * (1 - mu) / (1 - muProduct), d, denominator, d);
-        AdaptiveMath.AddScaledQuotient<T>(value, -lr * muNext / (1 - muProductNext), m, denominator, d);
+            AdaptiveMath.Average<T>(mb, d, options.Beta1);
+            AdaptiveMath.AverageOfSquares<T>(vb, d, options.Beta2, denominator);
+
+            // √(v / (1 − β₂ᵗ)) + ε: NAdam divides before the root, unlike Adam.
+            TensorPrimitives.Divide(vb, T.CreateChecked(1 - Math.Pow(options.Beta2, t)), denominator);
+            TensorPrimitives.Sqrt<T>(denominator, denominator);
+            TensorPrimitives.Add(denominator, T.CreateChecked(options.Epsilon), denominator);
+            AdaptiveMath.AddScaledQuotient(p, -lr * (1 - mu) / (1 - muProduct), d, denominator, d);
+            AdaptiveMath.AddScaledQuotient<T>(p, -lr * muNext / (1 - muProductNext), mb, denominator, d);
+        }
     }
 }

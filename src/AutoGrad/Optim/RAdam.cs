@@ -47,40 +47,47 @@ public sealed class RAdam : Optimizer<RAdamOptions>
     protected override void Update<T>(RAdamOptions options, ParameterState state, Span<T> value, ReadOnlySpan<T> grad)
     {
         var n = value.Length;
-        var work = state.Scratch<T>(2 * n).AsSpan();
-        var d = work[..n];
-        var adaptive = work[n..];
-        SGD.Direction(grad, value, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
-        if (options.DecoupledWeightDecay)
-        {
-            AdaptiveMath.DecayWeights(value, options.LearningRate, options.WeightDecay);
-        }
-
-        var m = state.Buffer<T>("exp_avg", n);
-        var v = state.Buffer<T>("exp_avg_sq", n);
-        AdaptiveMath.Average<T>(m, d, options.Beta1);
-        AdaptiveMath.AverageOfSquares<T>(v, d, options.Beta2, adaptive);
-
+        var m = state.Buffer<T>("exp_avg", n).AsSpan();
+        var v = state.Buffer<T>("exp_avg_sq", n).AsSpan();
         var t = (double)state.Step;
         var biasCorrection1 = 1 - Math.Pow(options.Beta1, t);
         var biasCorrection2 = 1 - Math.Pow(options.Beta2, t);
         var rhoInfinity = (2 / (1 - options.Beta2)) - 1;
         var rho = rhoInfinity - (2 * t * Math.Pow(options.Beta2, t) / biasCorrection2);
+        var rectification = rho > 5 ? Math.Sqrt((rho - 4) * (rho - 2) * rhoInfinity / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho)) : 0;
 
-        // The step m̂·lr·(√(1 − β₂ᵗ)/(√v + ε))·r, multiplied in that order, then subtracted.
-        var step = d;
-        TensorPrimitives.Divide<T>(m, T.CreateChecked(biasCorrection1), step);
-        TensorPrimitives.Multiply(step, T.CreateChecked(options.LearningRate), step);
-        if (rho > 5)
+        var work = state.Scratch<T>(2 * AdaptiveMath.LongestBlock(n)).AsSpan();
+        for (int start = 0, length; start < n; start += length)
         {
-            var rectification = Math.Sqrt((rho - 4) * (rho - 2) * rhoInfinity / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho));
-            TensorPrimitives.Sqrt<T>(v, adaptive);
-            TensorPrimitives.Add(adaptive, T.CreateChecked(options.Epsilon), adaptive);
-            TensorPrimitives.Divide(T.CreateChecked(Math.Sqrt(biasCorrection2)), adaptive, adaptive);
-            TensorPrimitives.Multiply<T>(step, adaptive, step);
-            TensorPrimitives.Multiply(step, T.CreateChecked(rectification), step);
-        }
+            length = AdaptiveMath.NextBlock(n - start);
+            var p = value.Slice(start, length);
+            var mb = m.Slice(start, length);
+            var vb = v.Slice(start, length);
+            var d = work[..length];
+            var adaptive = work.Slice(length, length);
+            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
+            if (options.DecoupledWeightDecay)
+            {
+                AdaptiveMath.DecayWeights(p, options.LearningRate, options.WeightDecay);
+            }
 
-        TensorPrimitives.Subtract<T>(value, step, value);
+            AdaptiveMath.Average<T>(mb, d, options.Beta1);
+            AdaptiveMath.AverageOfSquares<T>(vb, d, options.Beta2, adaptive);
+
+            // The step m̂·lr·(√(1 − β₂ᵗ)/(√v + ε))·r, multiplied in that order, then subtracted.
+            var step = d;
+            TensorPrimitives.Divide<T>(mb, T.CreateChecked(biasCorrection1), step);
+            TensorPrimitives.Multiply(step, T.CreateChecked(options.LearningRate), step);
+            if (rho > 5)
+            {
+                TensorPrimitives.Sqrt<T>(vb, adaptive);
+                TensorPrimitives.Add(adaptive, T.CreateChecked(options.Epsilon), adaptive);
+                TensorPrimitives.Divide(T.CreateChecked(Math.Sqrt(biasCorrection2)), adaptive, adaptive);
+                TensorPrimitives.Multiply<T>(step, adaptive, step);
+                TensorPrimitives.Multiply(step, T.CreateChecked(rectification), step);
+            }
+
+            TensorPrimitives.Subtract<T>(p, step, p);
+        }
     }
 }
