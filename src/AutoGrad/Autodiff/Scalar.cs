@@ -20,7 +20,8 @@ namespace AutoGrad;
 /// <para>
 /// An operation costs a few nanoseconds: it computes its value and local partial derivatives at once and appends one
 /// entry to the tape; adding, subtracting, multiplying or dividing by a constant records nothing at all (the scalar
-/// carries the constant factor). A <c>default</c> scalar is the constant zero.
+/// carries the constant factor), unless that factor would become 0, infinite or NaN (<c>x * 0</c>, <c>x / 0</c>), which
+/// records one entry. A <c>default</c> scalar is the constant zero.
 /// </para>
 /// <para>
 /// A scalar belongs to its tape: combining scalars of two tapes, or recording an operation on one after its tape was
@@ -40,7 +41,7 @@ public readonly struct Scalar<T> : IFormattable
 {
     // The scalar is _value, whose derivative with respect to the tape slot at _index is _scale: a tape result or an
     // input has scale 1, and affine operations with constants (x + c, c · x, -x, x / c) change only the value and the
-    // scale, without recording. A constant has no tape.
+    // scale, without recording, as long as the scale stays finite and nonzero (see Scaled). A constant has no tape.
     internal readonly ScalarTape<T>? _tape;
     internal readonly long _index;
     internal readonly T _value;
