@@ -107,17 +107,10 @@ public sealed partial class Variable<T>
         var inputs = node.Inputs;
         var x = inputs[0];
         var y = inputs[1];
-        if (grad._shape != node.Result._shape)
+        // An unexpanded gradient (only when no graph is being built) is one value g for every element of the result.
+        // With operands of one shape, the products below take it as it is: one pass over the other operand each.
+        if (grad._shape != node.Result._shape && !(grad.Length == 1 && x._shape == y._shape))
         {
-            // Unexpanded (only when no graph is being built): one value g for every element of the result.
-            if (grad.Length == 1 && x._shape == y._shape)
-            {
-                var g = grad.Data[0];
-                inputGrads[0] = node.NeedsGradient(0) ? ScalarChainMultiply(g, y) : null;
-                inputGrads[1] = node.NeedsGradient(1) ? ScalarChainMultiply(g, x) : null;
-                return;
-            }
-
             grad = grad.BroadcastTo(node.Result._shape);
         }
 
@@ -142,29 +135,6 @@ public sealed partial class Variable<T>
 
         inputGrads[0] = node.NeedsGradient(0) ? ChainMultiply(grad, y) : null;
         inputGrads[1] = node.NeedsGradient(1) ? ChainMultiply(grad, x) : null;
-    }
-
-    /// <summary>
-    /// g ⊙ <paramref name="v"/> with the chain-rule product, as a new off-graph variable of v's shape: one pass over v, the
-    /// same bits as the product with g broadcast (for a finite nonzero g the plain product is the chain-rule one).
-    /// </summary>
-    private static Variable<T> ScalarChainMultiply(T g, Variable<T> v)
-    {
-        var values = v.Data;
-        var data = NewBuffer(values.Length);
-        if (T.IsFinite(g) && !T.IsZero(g))
-        {
-            TensorPrimitives.Multiply(values, g, data);
-        }
-        else
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                data[i] = BinaryKernels.ChainMultiply<T>.Invoke(g, values[i]);
-            }
-        }
-
-        return Result(data, v._shape, node: null);
     }
 
     /// <summary>Applies a broadcasting binary kernel and returns the values and the broadcast shape.</summary>

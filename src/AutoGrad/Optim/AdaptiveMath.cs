@@ -54,6 +54,24 @@ internal static class AdaptiveMath
         TensorPrimitives.Add(value, work, value);
     }
 
+    /// <summary>
+    /// The steps NAdam and RAdam begin with, on one block: d ← the direction (negated when maximizing, with λθ added when
+    /// the weight decay is coupled), θ decayed when it is decoupled, then m ← β₁·m + (1 − β₁)·d and
+    /// v ← β₂·v + (1 − β₂)·d² (<paramref name="work"/> is scratch).
+    /// </summary>
+    public static void DirectionAndMoments<T>(AdamFamilyOptions options, bool decoupledWeightDecay, ReadOnlySpan<T> grad, Span<T> value, Span<T> d, Span<T> m, Span<T> v, Span<T> work)
+        where T : IFloatingPointIeee754<T>
+    {
+        SGD.Direction(grad, value, d, options.Maximize, decoupledWeightDecay ? 0 : options.WeightDecay);
+        if (decoupledWeightDecay)
+        {
+            DecayWeights(value, options.LearningRate, options.WeightDecay);
+        }
+
+        Average<T>(m, d, options.Beta1);
+        AverageOfSquares<T>(v, d, options.Beta2, work);
+    }
+
     /// <summary>Decoupled weight decay θ ← θ·(1 − lr·λ) (AdamW), skipped when λ = 0.</summary>
     public static void DecayWeights<T>(Span<T> value, double learningRate, double weightDecay)
         where T : IFloatingPointIeee754<T>

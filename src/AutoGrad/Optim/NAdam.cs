@@ -82,14 +82,7 @@ public sealed class NAdam : Optimizer<NAdamOptions>
             var vb = v.Slice(start, length);
             var d = work[..length];
             var denominator = work.Slice(length, length);
-            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
-            if (options.DecoupledWeightDecay)
-            {
-                AdaptiveMath.DecayWeights(p, options.LearningRate, options.WeightDecay);
-            }
-
-            AdaptiveMath.Average<T>(mb, d, options.Beta1);
-            AdaptiveMath.AverageOfSquares<T>(vb, d, options.Beta2, denominator);
+            AdaptiveMath.DirectionAndMoments(options, options.DecoupledWeightDecay, grad.Slice(start, length), p, d, mb, vb, denominator);
 
             // √(v / (1 − β₂ᵗ)) + ε: NAdam divides before the root, unlike Adam.
             TensorPrimitives.Divide(vb, T.CreateChecked(1 - Math.Pow(options.Beta2, t)), denominator);

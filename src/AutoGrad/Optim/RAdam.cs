@@ -65,14 +65,7 @@ public sealed class RAdam : Optimizer<RAdamOptions>
             var vb = v.Slice(start, length);
             var d = work[..length];
             var adaptive = work.Slice(length, length);
-            SGD.Direction(grad.Slice(start, length), p, d, options.Maximize, options.DecoupledWeightDecay ? 0 : options.WeightDecay);
-            if (options.DecoupledWeightDecay)
-            {
-                AdaptiveMath.DecayWeights(p, options.LearningRate, options.WeightDecay);
-            }
-
-            AdaptiveMath.Average<T>(mb, d, options.Beta1);
-            AdaptiveMath.AverageOfSquares<T>(vb, d, options.Beta2, adaptive);
+            AdaptiveMath.DirectionAndMoments(options, options.DecoupledWeightDecay, grad.Slice(start, length), p, d, mb, vb, adaptive);
 
             // The step m̂·lr·(√(1 − β₂ᵗ)/(√v + ε))·r, multiplied in that order, then subtracted.
             var step = d;

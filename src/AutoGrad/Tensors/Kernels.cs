@@ -411,14 +411,22 @@ internal static class BinaryKernels
 
         public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> destination)
         {
+            TensorPrimitives.Multiply(x, y, destination);
             if (T.IsZero(y))
             {
-                destination.Clear();
-                return;
+                // ±0 where x is finite, as with y in a span; NaN (x infinite or NaN) becomes 0.
+                if (TensorPrimitives.IsNaNAny<T>(destination))
+                {
+                    for (var i = 0; i < destination.Length; i++)
+                    {
+                        if (T.IsNaN(destination[i]))
+                        {
+                            destination[i] = T.Zero;
+                        }
+                    }
+                }
             }
-
-            TensorPrimitives.Multiply(x, y, destination);
-            if (!T.IsFinite(y))
+            else if (!T.IsFinite(y))
             {
                 for (var i = 0; i < destination.Length; i++)
                 {

@@ -280,15 +280,16 @@ public class EngineTests
                 var product = x * w;
                 (mean ? product.Mean() : product.Sum()).Backward([seed]);
 
-                // The chain-rule product of the gradient with the other factor, element by element: what the
-                // expanded gradient gave (a zero factor absorbs ∞ and NaN).
+                // The chain-rule product of the gradient with the other factor, element by element, bit for bit (signs
+                // of zero included): what the expanded gradient gave (a zero factor absorbs ∞ and NaN).
                 var g = mean ? seed / xs.Length : seed;
-                Assert.Equal(ws.Select(v => Chain(g, v)), x.Grad!.ToArray());
-                Assert.Equal(xs.Select(v => Chain(g, v)), w.Grad!.ToArray());
+                Assert.Equal(ws.Select(v => Bits(Chain(g, v))), x.Grad!.ToArray().Select(Bits));
+                Assert.Equal(xs.Select(v => Bits(Chain(g, v))), w.Grad!.ToArray().Select(Bits));
             }
         }
 
-        static double Chain(double a, double b) => a == 0 || b == 0 ? 0.0 : a * b;
+        static double Chain(double a, double b) => double.IsNaN(a * b) && (a == 0 || b == 0) ? 0.0 : a * b;
+        static long Bits(double v) => BitConverter.DoubleToInt64Bits(v);
     }
 
     [Fact]
