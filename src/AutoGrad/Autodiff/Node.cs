@@ -51,6 +51,7 @@ public sealed partial class Variable<T>
             _released = false;
             Result = null!;
             PendingGradient = null;
+            PendingFactor = null;
             VisitStamp = 0;
             _inline = inputs.Length <= 2;
             if (_inline)
@@ -123,6 +124,18 @@ public sealed partial class Variable<T>
         /// </summary>
         public virtual bool AcceptsUnexpandedGradient => false;
 
+        /// <summary>
+        /// When set, the gradient accumulated for <see cref="Result"/> is a product not formed yet: the chain-rule product
+        /// of the one-element <see cref="PendingGradient"/> and this tensor of the result's shape (a product node's
+        /// backward of a full sum's gradient hands on g and its other operand). Only a node that
+        /// <see cref="AcceptsFactoredGradient"/> gets one, only in an ordinary pass, and only as its first gradient:
+        /// a second one forms the product before adding.
+        /// </summary>
+        public Variable<T>? PendingFactor { get; set; }
+
+        /// <summary>Whether <see cref="BackwardFactored"/> takes a gradient given as a product not formed yet (see <see cref="PendingFactor"/>).</summary>
+        public virtual bool AcceptsFactoredGradient => false;
+
         /// <summary>Marks the node as visited by the backward pass with this stamp.</summary>
         public long VisitStamp { get; set; }
 
@@ -147,6 +160,28 @@ public sealed partial class Variable<T>
         /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
         public virtual void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads) => Backward(grad, inputGrads);
 
+        /// <summary>
+        /// <see cref="BackwardToLeaves(Variable{T}, Span{Variable{T}?})"/>, where the node may also give an input's gradient as a
+        /// product not formed yet: a one-element gradient g in <paramref name="inputGrads"/> and, in
+        /// <paramref name="factors"/>, a tensor f of the input's shape; the gradient is then the chain-rule product g ⊙ f. The
+        /// backward pass forms it (the same kernel, so the same bits) unless the upstream node takes it as it is.
+        /// </summary>
+        /// <param name="grad">The gradient of the result.</param>
+        /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
+        /// <param name="factors">One slot per input, all null on entry.</param>
+        public virtual void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors) =>
+            BackwardToLeaves(grad, inputGrads);
+
+        /// <summary>
+        /// <see cref="Backward"/> for the gradient <paramref name="scale"/> ⊙ <paramref name="factor"/> (see
+        /// <see cref="PendingFactor"/>), without forming it first. Called only when <see cref="AcceptsFactoredGradient"/>.
+        /// </summary>
+        /// <param name="scale">The one-element gradient g.</param>
+        /// <param name="factor">The tensor f, of the result's shape.</param>
+        /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
+        public virtual void BackwardFactored(Variable<T> scale, Variable<T> factor, Span<Variable<T>?> inputGrads) =>
+            throw new NotSupportedException($"Backward: '{Name}' does not take a factored gradient.");
+
         /// <summary>Drops the references that keep the graph alive; a later backward pass through this node throws.</summary>
         public void Release()
         {
@@ -160,6 +195,7 @@ public sealed partial class Variable<T>
             _inputCount = 0;
             _released = true;
             PendingGradient = null;
+            PendingFactor = null;
         }
 
         /// <summary>Storage for up to two inputs inside the node.</summary>
@@ -225,13 +261,15 @@ public sealed partial class Variable<T>
 
         protected override void DropReferences() => _function = null!;
 
+        public override bool AcceptsFactoredGradient => _function.HasRawDerivative;
+
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
             var function = _function;
             if (!GradMode.IsEnabled && function.HasRawDerivative && grad._shape == x._shape)
             {
-                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad.Data), x._shape, node: null);
+                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, scaled: false, T.One, grad.Data), x._shape, node: null);
                 return;
             }
 
@@ -239,23 +277,55 @@ public sealed partial class Variable<T>
         }
 
         /// <summary>
+        /// (g ⊙ f) ⊙ f′ in the same blocked pass as <see cref="Backward"/>: g ⊙ f is formed a block at a time in scratch
+        /// memory instead of as a whole gradient written out and read back (the same kernels, so the same bits).
+        /// </summary>
+        public override void BackwardFactored(Variable<T> scale, Variable<T> factor, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs[0];
+            if (GradMode.IsEnabled || !_function.HasRawDerivative || scale.Length != 1 || factor._shape != x._shape)
+            {
+                base.BackwardFactored(scale, factor, inputGrads); // Throws: the backward pass never asks for this.
+                return;
+            }
+
+            inputGrads[0] = Result(RawBackward(_function, x.Data, Result.Data, scaled: true, scale.Data[0], factor.Data), x._shape, node: null);
+        }
+
+        /// <summary>
         /// grad ⊙ f′ without building f′ as a variable (no graph is being recorded): block by block, f′ goes into the
         /// result buffer and is multiplied by the gradient in place while the block is still in cache, so memory sees
-        /// x, the forward result and the gradient read once and the input gradient written once.
+        /// x, the forward result and the gradient read once and the input gradient written once. With a
+        /// <paramref name="scaled"/>, the gradient is <paramref name="scale"/> ⊙ <paramref name="grad"/>, formed a block at a
+        /// time.
         /// </summary>
-        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, T[] grad)
+        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, bool scaled, T scale, T[] grad)
         {
             const int Block = 4096;
             var destination = NewBuffer(x.Length);
+            var scratch = scaled ? (t_scratch ??= new T[Block]) : null;
             for (var start = 0; start < x.Length; start += Block)
             {
                 var length = Math.Min(Block, x.Length - start);
                 var d = destination.AsSpan(start, length);
+                var g = grad.AsSpan(start, length);
+                if (scratch is not null)
+                {
+                    var formed = scratch.AsSpan(0, length);
+                    BinaryKernels.ChainMultiply<T>.Invoke(scale, g, formed); // The kernel of ChainMultiply(one element, tensor).
+                    g = formed;
+                }
+
                 function.RawDerivative(x.AsSpan(start, length), result.AsSpan(start, length), d);
-                BinaryKernels.ChainMultiply<T>.InvokeInPlace(grad.AsSpan(start, length), d);
+                BinaryKernels.ChainMultiply<T>.InvokeInPlace(g, d);
             }
 
             return destination;
         }
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+        [ThreadStatic]
+        private static T[]? t_scratch;
+#pragma warning restore IDE1006
     }
 }
