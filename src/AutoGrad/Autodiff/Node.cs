@@ -261,16 +261,24 @@ public sealed partial class Variable<T>
 
         protected override void DropReferences() => _function = null!;
 
+        public override bool AcceptsUnexpandedGradient => _function.HasRawDerivative;
+
         public override bool AcceptsFactoredGradient => _function.HasRawDerivative;
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
             var function = _function;
-            if (!GradMode.IsEnabled && function.HasRawDerivative && grad._shape == x._shape)
+            if (!GradMode.IsEnabled && function.HasRawDerivative && (grad._shape == x._shape || grad.Length == 1))
             {
-                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, scaled: false, T.One, grad.Data), x._shape, node: null);
+                // A one-element gradient of another shape is an unexpanded one (see PendingGradient): g for every element.
+                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad, factor: null), x._shape, node: null);
                 return;
+            }
+
+            if (grad._shape != x._shape)
+            {
+                grad = grad.BroadcastTo(x._shape);
             }
 
             inputGrads[0] = ChainMultiply(grad, function.Derivative(x, Result));
@@ -289,35 +297,54 @@ public sealed partial class Variable<T>
                 return;
             }
 
-            inputGrads[0] = Result(RawBackward(_function, x.Data, Result.Data, scaled: true, scale.Data[0], factor.Data), x._shape, node: null);
+            inputGrads[0] = Result(RawBackward(_function, x.Data, Result.Data, scale, factor), x._shape, node: null);
         }
 
         /// <summary>
         /// grad ⊙ f′ without building f′ as a variable (no graph is being recorded): block by block, f′ goes into the
         /// result buffer and is multiplied by the gradient in place while the block is still in cache, so memory sees
-        /// x, the forward result and the gradient read once and the input gradient written once. With a
-        /// <paramref name="scaled"/>, the gradient is <paramref name="scale"/> ⊙ <paramref name="grad"/>, formed a block at a
-        /// time.
+        /// x, the forward result and the gradient read once and the input gradient written once.
         /// </summary>
-        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, bool scaled, T scale, T[] grad)
+        /// <remarks>
+        /// <paramref name="grad"/> is the gradient of the result's shape; or one value g, standing for g ⊙
+        /// <paramref name="factor"/> (see <see cref="Node.PendingFactor"/>) or, without a factor, for g at every element.
+        /// Those are formed a block at a time in scratch memory with the kernels that would have formed them whole
+        /// (ChainMultiply of one element and a tensor, a broadcast), so the bits are the same and memory never sees them.
+        /// </remarks>
+        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, Variable<T> grad, Variable<T>? factor)
         {
             const int Block = 4096;
             var destination = NewBuffer(x.Length);
-            var scratch = scaled ? (t_scratch ??= new T[Block]) : null;
+            var whole = factor is null && grad.Length == x.Length;
+            var scratch = whole ? null : (t_scratch ??= new T[Block]);
+            var g = grad.Data;
+            if (scratch is not null && factor is null)
+            {
+                scratch.AsSpan().Fill(g[0]); // The broadcast, one block's worth, the same for every block.
+            }
+
             for (var start = 0; start < x.Length; start += Block)
             {
                 var length = Math.Min(Block, x.Length - start);
                 var d = destination.AsSpan(start, length);
-                var g = grad.AsSpan(start, length);
-                if (scratch is not null)
+                ReadOnlySpan<T> block;
+                if (scratch is null)
+                {
+                    block = g.AsSpan(start, length);
+                }
+                else if (factor is not null)
                 {
                     var formed = scratch.AsSpan(0, length);
-                    BinaryKernels.ChainMultiply<T>.Invoke(scale, g, formed); // The kernel of ChainMultiply(one element, tensor).
-                    g = formed;
+                    BinaryKernels.ChainMultiply<T>.Invoke(g[0], factor.Data.AsSpan(start, length), formed);
+                    block = formed;
+                }
+                else
+                {
+                    block = scratch.AsSpan(0, length);
                 }
 
                 function.RawDerivative(x.AsSpan(start, length), result.AsSpan(start, length), d);
-                BinaryKernels.ChainMultiply<T>.InvokeInPlace(g, d);
+                BinaryKernels.ChainMultiply<T>.InvokeInPlace(block, d);
             }
 
             return destination;

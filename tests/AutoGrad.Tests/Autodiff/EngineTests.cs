@@ -357,6 +357,16 @@ public class EngineTests
                     Assert.Equal(Bits(want[1]!), Bits(w.Grad!));
                 }
             }
+
+            // The function straight under the sum: it takes the sum's one value as it is (g at every element).
+            foreach (var seed in new[] { 1.0, 0.0, -2.5, double.PositiveInfinity, double.NaN })
+            {
+                var x = Variable.Parameter(xs);
+                Variable<double> Loss() => mean ? Apply(function, x).Mean() : Apply(function, x).Sum();
+                var want = Variable.Gradients(Loss(), [x], seed: Variable.Constant(seed))[0]!;
+                Loss().Backward([seed]);
+                Assert.Equal(Bits(want), Bits(x.Grad!));
+            }
         }
     }
 
@@ -396,12 +406,14 @@ public class EngineTests
     }
 
     [Fact]
-    public void The_product_is_not_formed_as_a_whole_gradient_when_the_function_takes_it_factored()
+    public void Neither_the_product_nor_the_broadcast_sum_gradient_is_formed_as_a_whole_when_the_function_takes_it_as_it_is()
     {
         // In a step scope every buffer comes from the scope's pool, so the backward pass's rentals count what it
         // makes: the seed, w's gradient and x's gradient, and none for tanh(x)'s (forming it would be a fourth). After a
         // first step and ZeroGrad, each parameter hands the pool its old gradient buffer for the one it takes, so
         // taking one does not change the count.
+        // The same without the product: the sum's one value is not broadcast to a whole gradient either (the seed and
+        // x's gradient; broadcasting would be a third).
         var x = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => i / 500.0).ToArray());
         var w = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => 1 - (i / 1000.0)).ToArray());
         for (var step = 0; step < 2; step++)
@@ -417,6 +429,19 @@ public class EngineTests
                 if (step == 1)
                 {
                     Assert.Equal(3, arena.RentedCount - before);
+                }
+            }
+
+            x.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                var loss = x.Sigmoid().Sum();
+                var arena = ScopeArena<double>.Peek!;
+                var before = arena.RentedCount;
+                loss.Backward();
+                if (step == 1)
+                {
+                    Assert.Equal(2, arena.RentedCount - before);
                 }
             }
         }
