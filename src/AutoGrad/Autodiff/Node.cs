@@ -320,7 +320,7 @@ public sealed partial class Variable<T>
             var g = grad.Data;
             if (scratch is not null && factor is null)
             {
-                scratch.AsSpan().Fill(g[0]); // The broadcast, one block's worth, the same for every block.
+                scratch.AsSpan(0, Math.Min(Block, x.Length)).Fill(g[0]); // The broadcast, one block's worth, the same for every block.
             }
 
             for (var start = 0; start < x.Length; start += Block)
