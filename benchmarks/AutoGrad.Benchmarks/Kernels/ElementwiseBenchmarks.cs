@@ -37,6 +37,7 @@ public class ElementwiseBenchmarks<T>
     private T[] _destination = [];
     private T[] _gradX = [];
     private T[] _gradW = [];
+    private T[] _t = [];
     private Variable<T> _vx = null!;
     private Variable<T> _vy = null!;
     private Variable<T> _vMatrix = null!;
@@ -69,6 +70,8 @@ public class ElementwiseBenchmarks<T>
         _destination = new T[N];
         _gradX = new T[N];
         _gradW = new T[N];
+        _t = new T[N];
+        TensorPrimitives.Tanh<T>(_x, _t);
         _vx = Variable.Parameter(_x);
         _vy = Variable.Parameter(_y);
         _vMatrix = Variable.Parameter(_x, [N / _columns, _columns]);
@@ -307,6 +310,80 @@ public class ElementwiseBenchmarks<T>
         return AutoGradTanhMulSum().ToScalar();
     }
 
+    /// <summary>
+    /// The forward half of <see cref="TanhMulSum_AutoGradInStepScope"/>: y = (x.Tanh() * w).Sum() recorded in a
+    /// recycling step scope, no backward pass. The step's time minus this one is its backward pass.
+    /// </summary>
+    /// <returns>y.</returns>
+    [Benchmark]
+    [BenchmarkCategory("TanhMulSum")]
+    public T TanhMulSum_ForwardInStepScope()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        return (_px.Tanh() * _pw).Sum().ToScalar();
+    }
+
+    /// <summary>
+    /// The least a backward pass of y = Σ tanh(x) ⊙ w can move, given t = tanh(x) from the forward pass and the seed g:
+    /// t and w read once, ∂y/∂w = g·t and ∂y/∂x = g·w ⊙ (1 − t²) written once, block by block.
+    /// </summary>
+    /// <returns>The first element of ∂y/∂x.</returns>
+    [Benchmark]
+    [BenchmarkCategory("TanhMulSum")]
+    public T TanhMulSum_MinimalBackward()
+    {
+        var g = T.One;
+        for (var start = 0; start < _t.Length; start += Block)
+        {
+            var length = Math.Min(Block, _t.Length - start);
+            var t = _t.AsSpan(start, length);
+            var gx = _gradX.AsSpan(start, length);
+            TensorPrimitives.Multiply(t, g, _gradW.AsSpan(start, length)); // ∂y/∂w = g·t
+            TensorPrimitives.Multiply<T>(t, t, gx);                         // t²
+            TensorPrimitives.Subtract(T.One, gx, gx);                       // 1 − t²
+            TensorPrimitives.Multiply<T>(gx, _y.AsSpan(start, length), gx); // w ⊙ (1 − t²)
+            TensorPrimitives.Multiply(gx, g, gx);                           // ∂y/∂x = g·w ⊙ (1 − t²)
+        }
+
+        return _gradX[0];
+    }
+
+    /// <summary>
+    /// y = Σ σ(x) with ∂y/∂x = σ(x)(1 − σ(x)), fused block by block: x read once, the gradient written once.
+    /// </summary>
+    /// <returns>y.</returns>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("SigmoidSum")]
+    public T SigmoidSum_FusedLoop()
+    {
+        var sum = T.Zero;
+        for (var start = 0; start < _x.Length; start += Block)
+        {
+            var length = Math.Min(Block, _x.Length - start);
+            var s = _gradX.AsSpan(start, length);
+            var d = _gradW.AsSpan(start, length);
+            TensorPrimitives.Sigmoid<T>(_x.AsSpan(start, length), s); // σ(x)
+            sum += TensorPrimitives.Sum<T>(s);
+            TensorPrimitives.Subtract(T.One, s, d);                    // 1 − σ
+            TensorPrimitives.Multiply<T>(s, d, s);                     // ∂y/∂x = σ(1 − σ)
+        }
+
+        return sum;
+    }
+
+    /// <summary>The same with AutoGrad in a recycling step scope: zero x's gradient, y = x.Sigmoid().Sum(), y.Backward().</summary>
+    /// <returns>y.</returns>
+    [Benchmark]
+    [BenchmarkCategory("SigmoidSum")]
+    public T SigmoidSum_AutoGradInStepScope()
+    {
+        using var scope = Variable.StepScope(recycleVariables: true);
+        _px.ZeroGrad();
+        var y = _px.Sigmoid().Sum();
+        y.Backward();
+        return y.ToScalar();
+    }
+
     private static T FusedValueAndGradient(T[] x, T[] w, T[] gradX, T[] gradW)
     {
         var sum = T.Zero;
@@ -376,6 +453,14 @@ public class ElementwiseBenchmarks<T>
         Check.Close($"TanhMulSum (N = {N}) value", double.CreateTruncating(y.ToScalar()), fused, Check.Tolerance<T>(), scale);
         Check.Close($"TanhMulSum (N = {N}) ∂y/∂x", _px.Grad!.Values, _gradX, Check.Tolerance<T>());
         Check.Close($"TanhMulSum (N = {N}) ∂y/∂w", _pw.Grad!.Values, _gradW, Check.Tolerance<T>());
+        Check.Close($"TanhMulSum forward in a step scope (N = {N})", double.CreateTruncating(TanhMulSum_ForwardInStepScope()), fused, Check.Tolerance<T>(), scale);
+        TanhMulSum_MinimalBackward();
+        Check.Close($"TanhMulSum minimal backward (N = {N}) ∂y/∂x", _px.Grad!.Values, _gradX, Check.Tolerance<T>());
+        Check.Close($"TanhMulSum minimal backward (N = {N}) ∂y/∂w", _pw.Grad!.Values, _gradW, Check.Tolerance<T>());
+
+        var sigmoidSum = double.CreateTruncating(SigmoidSum_FusedLoop());
+        Check.Close($"SigmoidSum (N = {N}) value", double.CreateTruncating(SigmoidSum_AutoGradInStepScope()), sigmoidSum, Check.Tolerance<T>(), N);
+        Check.Close($"SigmoidSum (N = {N}) ∂y/∂x", _px.Grad!.Values, _gradX, Check.Tolerance<T>());
     }
 
     private void VerifyScoped(string op, T autoGrad, T bare, double tolerance) =>

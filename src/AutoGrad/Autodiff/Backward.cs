@@ -223,7 +223,9 @@ public sealed partial class Variable<T>
         ScopeTape? tape)
     {
         var grad = node.PendingGradient;
+        var factor = node.PendingFactor;
         node.PendingGradient = null;
+        node.PendingFactor = null;
         if (grad is null)
         {
             return;
@@ -231,7 +233,7 @@ public sealed partial class Variable<T>
 
         t_visitObserver?.Invoke(node);
 
-        if (grad._shape != node.Result._shape && (targets is not null || !node.AcceptsUnexpandedGradient))
+        if (factor is null && grad._shape != node.Result._shape && (targets is not null || !node.AcceptsUnexpandedGradient))
         {
             grad = grad.BroadcastTo(node.Result._shape); // An unexpanded gradient (see Node.PendingGradient).
         }
@@ -250,19 +252,31 @@ public sealed partial class Variable<T>
 
         var inputGrads = slots.AsSpan(0, inputs.Length);
         inputGrads.Clear();
+        if (work.Factors.Length < inputs.Length)
+        {
+            work.Factors = new Variable<T>?[inputs.Length];
+        }
+
+        var factors = work.Factors.AsSpan(0, inputs.Length);
+        factors.Clear();
 
         // Inside a step scope, a buffer rented from here on was made by this node's backward: a leaf may take it as its
         // gradient instead of copying it (see Adoptable).
         var arena = targets is null && !createGraph && StepScope.Current is not null ? ScopeArena<T>.Peek : null;
         var rentedBefore = arena?.RentedCount ?? -1;
-        if (targets is null && !createGraph)
+        if (factor is not null)
         {
-            node.BackwardToLeaves(grad, inputGrads);
+            node.BackwardFactored(grad, factor, inputGrads); // Set only in an ordinary pass, for a node that takes it.
+        }
+        else if (targets is null && !createGraph)
+        {
+            node.BackwardToLeaves(grad, inputGrads, factors);
         }
         else
         {
             node.Backward(grad, inputGrads);
         }
+
         for (var i = 0; i < inputs.Length; i++)
         {
             var g = inputGrads[i];
@@ -270,6 +284,20 @@ public sealed partial class Variable<T>
             if (g is null || !input._requiresGrad)
             {
                 continue;
+            }
+
+            if (factors[i] is { } f)
+            {
+                // g ⊙ f not formed yet (see Node.PendingFactor). An upstream node that takes it so, and has no gradient
+                // yet, gets it as it is; everything else gets the product.
+                if (tape is null && input._node is { PendingGradient: null, AcceptsFactoredGradient: true } taker && f._shape == input._shape)
+                {
+                    taker.PendingGradient = g;
+                    taker.PendingFactor = f;
+                    continue;
+                }
+
+                g = ChainMultiply(g, f);
             }
 
             if (g._shape != input._shape)
@@ -289,6 +317,13 @@ public sealed partial class Variable<T>
 
             if (input._node is { } upstream)
             {
+                if (upstream.PendingFactor is { } pending)
+                {
+                    // A second gradient: form the first one's product, then add as for any other.
+                    upstream.PendingGradient = ChainMultiply(upstream.PendingGradient!, pending);
+                    upstream.PendingFactor = null;
+                }
+
                 upstream.PendingGradient = upstream.PendingGradient is null ? g : upstream.PendingGradient + g;
             }
             else if (input._tape is not null)
@@ -390,11 +425,14 @@ public sealed partial class Variable<T>
 
         public Variable<T>?[] Slots { get; set; } = new Variable<T>?[4];
 
+        public Variable<T>?[] Factors { get; set; } = new Variable<T>?[4];
+
         public void Clear()
         {
             Nodes.Clear();
             Stack.Clear();
             Array.Clear(Slots);
+            Array.Clear(Factors);
         }
     }
 

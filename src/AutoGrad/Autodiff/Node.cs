@@ -51,6 +51,7 @@ public sealed partial class Variable<T>
             _released = false;
             Result = null!;
             PendingGradient = null;
+            PendingFactor = null;
             VisitStamp = 0;
             _inline = inputs.Length <= 2;
             if (_inline)
@@ -123,6 +124,18 @@ public sealed partial class Variable<T>
         /// </summary>
         public virtual bool AcceptsUnexpandedGradient => false;
 
+        /// <summary>
+        /// When set, the gradient accumulated for <see cref="Result"/> is a product not formed yet: the chain-rule product
+        /// of the one-element <see cref="PendingGradient"/> and this tensor of the result's shape (a product node's
+        /// backward of a full sum's gradient hands on g and its other operand). Only a node that
+        /// <see cref="AcceptsFactoredGradient"/> gets one, only in an ordinary pass, and only as its first gradient:
+        /// a second one forms the product before adding.
+        /// </summary>
+        public Variable<T>? PendingFactor { get; set; }
+
+        /// <summary>Whether <see cref="BackwardFactored"/> takes a gradient given as a product not formed yet (see <see cref="PendingFactor"/>).</summary>
+        public virtual bool AcceptsFactoredGradient => false;
+
         /// <summary>Marks the node as visited by the backward pass with this stamp.</summary>
         public long VisitStamp { get; set; }
 
@@ -147,6 +160,28 @@ public sealed partial class Variable<T>
         /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
         public virtual void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads) => Backward(grad, inputGrads);
 
+        /// <summary>
+        /// <see cref="BackwardToLeaves(Variable{T}, Span{Variable{T}?})"/>, where the node may also give an input's gradient as a
+        /// product not formed yet: a one-element gradient g in <paramref name="inputGrads"/> and, in
+        /// <paramref name="factors"/>, a tensor f of the input's shape; the gradient is then the chain-rule product g ⊙ f. The
+        /// backward pass forms it (the same kernel, so the same bits) unless the upstream node takes it as it is.
+        /// </summary>
+        /// <param name="grad">The gradient of the result.</param>
+        /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
+        /// <param name="factors">One slot per input, all null on entry.</param>
+        public virtual void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors) =>
+            BackwardToLeaves(grad, inputGrads);
+
+        /// <summary>
+        /// <see cref="Backward"/> for the gradient <paramref name="scale"/> ⊙ <paramref name="factor"/> (see
+        /// <see cref="PendingFactor"/>), without forming it first. Called only when <see cref="AcceptsFactoredGradient"/>.
+        /// </summary>
+        /// <param name="scale">The one-element gradient g.</param>
+        /// <param name="factor">The tensor f, of the result's shape.</param>
+        /// <param name="inputGrads">One slot per input, as for <see cref="Backward"/>.</param>
+        public virtual void BackwardFactored(Variable<T> scale, Variable<T> factor, Span<Variable<T>?> inputGrads) =>
+            throw new NotSupportedException($"Backward: '{Name}' does not take a factored gradient.");
+
         /// <summary>Drops the references that keep the graph alive; a later backward pass through this node throws.</summary>
         public void Release()
         {
@@ -160,6 +195,7 @@ public sealed partial class Variable<T>
             _inputCount = 0;
             _released = true;
             PendingGradient = null;
+            PendingFactor = null;
         }
 
         /// <summary>Storage for up to two inputs inside the node.</summary>
@@ -225,17 +261,43 @@ public sealed partial class Variable<T>
 
         protected override void DropReferences() => _function = null!;
 
+        public override bool AcceptsUnexpandedGradient => _function.HasRawDerivative;
+
+        public override bool AcceptsFactoredGradient => _function.HasRawDerivative;
+
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
             var function = _function;
-            if (!GradMode.IsEnabled && function.HasRawDerivative && grad._shape == x._shape)
+            if (!GradMode.IsEnabled && function.HasRawDerivative && (grad._shape == x._shape || grad.Length == 1))
             {
-                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad.Data), x._shape, node: null);
+                // A one-element gradient of another shape is an unexpanded one (see PendingGradient): g for every element.
+                inputGrads[0] = Result(RawBackward(function, x.Data, Result.Data, grad, factor: null), x._shape, node: null);
                 return;
             }
 
+            if (grad._shape != x._shape)
+            {
+                grad = grad.BroadcastTo(x._shape);
+            }
+
             inputGrads[0] = ChainMultiply(grad, function.Derivative(x, Result));
+        }
+
+        /// <summary>
+        /// (g ⊙ f) ⊙ f′ in the same blocked pass as <see cref="Backward"/>: g ⊙ f is formed a block at a time in scratch
+        /// memory instead of as a whole gradient written out and read back (the same kernels, so the same bits).
+        /// </summary>
+        public override void BackwardFactored(Variable<T> scale, Variable<T> factor, Span<Variable<T>?> inputGrads)
+        {
+            var x = Inputs[0];
+            if (GradMode.IsEnabled || !_function.HasRawDerivative || scale.Length != 1 || factor._shape != x._shape)
+            {
+                base.BackwardFactored(scale, factor, inputGrads); // Throws: the backward pass never asks for this.
+                return;
+            }
+
+            inputGrads[0] = Result(RawBackward(_function, x.Data, Result.Data, scale, factor), x._shape, node: null);
         }
 
         /// <summary>
@@ -243,19 +305,54 @@ public sealed partial class Variable<T>
         /// result buffer and is multiplied by the gradient in place while the block is still in cache, so memory sees
         /// x, the forward result and the gradient read once and the input gradient written once.
         /// </summary>
-        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, T[] grad)
+        /// <remarks>
+        /// <paramref name="grad"/> is the gradient of the result's shape; or one value g, standing for g ⊙
+        /// <paramref name="factor"/> (see <see cref="Node.PendingFactor"/>) or, without a factor, for g at every element.
+        /// Those are formed a block at a time in scratch memory with the kernels that would have formed them whole
+        /// (ChainMultiply of one element and a tensor, a broadcast), so the bits are the same and memory never sees them.
+        /// </remarks>
+        private static T[] RawBackward(ElementwiseFunction function, T[] x, T[] result, Variable<T> grad, Variable<T>? factor)
         {
             const int Block = 4096;
             var destination = NewBuffer(x.Length);
+            var whole = factor is null && grad.Length == x.Length;
+            var scratch = whole ? null : (t_scratch ??= new T[Block]);
+            var g = grad.Data;
+            if (scratch is not null && factor is null)
+            {
+                scratch.AsSpan(0, Math.Min(Block, x.Length)).Fill(g[0]); // The broadcast, one block's worth, the same for every block.
+            }
+
             for (var start = 0; start < x.Length; start += Block)
             {
                 var length = Math.Min(Block, x.Length - start);
                 var d = destination.AsSpan(start, length);
+                ReadOnlySpan<T> block;
+                if (scratch is null)
+                {
+                    block = g.AsSpan(start, length);
+                }
+                else if (factor is not null)
+                {
+                    var formed = scratch.AsSpan(0, length);
+                    BinaryKernels.ChainMultiply<T>.Invoke(g[0], factor.Data.AsSpan(start, length), formed);
+                    block = formed;
+                }
+                else
+                {
+                    block = scratch.AsSpan(0, length);
+                }
+
                 function.RawDerivative(x.AsSpan(start, length), result.AsSpan(start, length), d);
-                BinaryKernels.ChainMultiply<T>.InvokeInPlace(grad.AsSpan(start, length), d);
+                BinaryKernels.ChainMultiply<T>.InvokeInPlace(block, d);
             }
 
             return destination;
         }
+
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field (the dotnet/runtime convention), not an s_ static.
+        [ThreadStatic]
+        private static T[]? t_scratch;
+#pragma warning restore IDE1006
     }
 }

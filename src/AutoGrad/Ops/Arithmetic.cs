@@ -52,7 +52,10 @@ public sealed partial class Variable<T>
 
         public override bool AcceptsUnexpandedGradient => true;
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads, []);
+
+        public override void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors) =>
+            ProductBackward(this, grad, inputGrads, factors);
     }
 
     private sealed class DivideNode : PooledNode<DivideNode>
@@ -94,15 +97,20 @@ public sealed partial class Variable<T>
 
         public override bool AcceptsUnexpandedGradient => true;
 
-        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads);
+        public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads) => ProductBackward(this, grad, inputGrads, []);
+
+        public override void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors) =>
+            ProductBackward(this, grad, inputGrads, factors);
     }
 
     /// <summary>
     /// The backward rule of x ⊙ y (Multiply and ChainMultiply alike): grad ⊙ y and grad ⊙ x with the chain-rule product.
     /// When nothing is recorded and no broadcasting is involved, both come from one blocked pass, so the gradient is read
-    /// from memory once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits).
+    /// from memory once for both products (the same kernel as <see cref="ChainMultiply"/>, so the same bits). Given
+    /// <paramref name="factors"/> (an ordinary pass), an unexpanded gradient g is handed on unformed: g and y for x, g and
+    /// x for y (see <see cref="Node.PendingFactor"/>).
     /// </summary>
-    private static void ProductBackward(Node node, Variable<T> grad, Span<Variable<T>?> inputGrads)
+    private static void ProductBackward(Node node, Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors)
     {
         var inputs = node.Inputs;
         var x = inputs[0];
@@ -112,6 +120,22 @@ public sealed partial class Variable<T>
         if (grad._shape != node.Result._shape && !(grad.Length == 1 && x._shape == y._shape))
         {
             grad = grad.BroadcastTo(node.Result._shape);
+        }
+
+        if (!factors.IsEmpty && grad._shape != node.Result._shape)
+        {
+            // Either the engine forms g ⊙ y and g ⊙ x with ChainMultiply, as below, or an upstream node takes its
+            // product unformed and makes it part of its own pass.
+            for (var i = 0; i < 2; i++)
+            {
+                if (node.NeedsGradient(i))
+                {
+                    inputGrads[i] = grad;
+                    factors[i] = inputs[1 - i];
+                }
+            }
+
+            return;
         }
 
         if (!GradMode.IsEnabled && node.NeedsGradient(0) && node.NeedsGradient(1) && grad._shape == x._shape && grad._shape == y._shape)

@@ -322,6 +322,173 @@ public class EngineTests
         }
     }
 
+    // ----- Factored gradients: the product's backward hands g and its other operand to an elementwise function -----
+
+    [Theory]
+    [InlineData("Tanh")]
+    [InlineData("Sigmoid")]
+    [InlineData("Exp")]
+    [InlineData("Square")]
+    public void An_elementwise_function_under_the_sum_of_a_product_gives_the_bits_of_the_formed_gradient(string function)
+    {
+        // The oracle is Variable.Gradients, which forms every gradient (no unexpanded or factored ones): the same
+        // kernels in the old order. Special values make the chain-rule product's zero rule matter: w = ±∞ or NaN where
+        // f′ = 0 (tanh and sigmoid saturate), g = 0 against w = ∞, NaN inputs.
+        double[] xs = [0.5, -2.0, 0.0, -0.0, 30.0, -800.0, double.PositiveInfinity, double.NaN, 3.0, 1e-300];
+        double[] ws = [1.5, 0.0, -4.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, 2.0, 1.0, double.NaN, 7.0];
+        foreach (var mean in new[] { false, true })
+        {
+            foreach (var swap in new[] { false, true })
+            {
+                foreach (var seed in new[] { 1.0, 0.0, -2.5, double.PositiveInfinity, double.NaN })
+                {
+                    var x = Variable.Parameter(xs);
+                    var w = Variable.Parameter(ws);
+                    Variable<double> Loss()
+                    {
+                        var t = Apply(function, x);
+                        var product = swap ? w * t : t * w;
+                        return mean ? product.Mean() : product.Sum();
+                    }
+
+                    var want = Variable.Gradients(Loss(), [x, w], seed: Variable.Constant(seed));
+                    Loss().Backward([seed]);
+                    Assert.Equal(Bits(want[0]!), Bits(x.Grad!));
+                    Assert.Equal(Bits(want[1]!), Bits(w.Grad!));
+                }
+            }
+
+            // The function straight under the sum: it takes the sum's one value as it is (g at every element).
+            foreach (var seed in new[] { 1.0, 0.0, -2.5, double.PositiveInfinity, double.NaN })
+            {
+                var x = Variable.Parameter(xs);
+                Variable<double> Loss() => mean ? Apply(function, x).Mean() : Apply(function, x).Sum();
+                var want = Variable.Gradients(Loss(), [x], seed: Variable.Constant(seed))[0]!;
+                Loss().Backward([seed]);
+                Assert.Equal(Bits(want), Bits(x.Grad!));
+            }
+        }
+    }
+
+    [Fact]
+    public void The_factored_gradient_agrees_with_the_hand_derived_one_in_float_and_double()
+    {
+        // ∂/∂x Σ tanh(x)·w = w·(1 − tanh²(x)), ∂/∂w = tanh(x), in a recycling step scope (the benchmark's setting).
+        var rng = new Random(5);
+        var xd = Enumerable.Range(0, 10_007).Select(_ => (rng.NextDouble() * 6) - 3).ToArray();
+        var wd = Enumerable.Range(0, 10_007).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();
+        var x = Variable.Parameter(xd);
+        var w = Variable.Parameter(wd);
+        var xf = Variable.Parameter(xd.Select(v => (float)v).ToArray());
+        var wf = Variable.Parameter(wd.Select(v => (float)v).ToArray());
+        for (var step = 0; step < 2; step++)
+        {
+            x.ZeroGrad();
+            w.ZeroGrad();
+            xf.ZeroGrad();
+            wf.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                (x.Tanh() * w).Sum().Backward();
+                (xf.Tanh() * wf).Sum().Backward();
+            }
+
+            for (var i = 0; i < xd.Length; i++)
+            {
+                var t = Math.Tanh(xd[i]);
+                // TensorPrimitives.Tanh and Math.Tanh may differ in the last bit, and 1 − t² cancels near |t| = 1.
+                Assert.True(Math.Abs((wd[i] * (1 - (t * t))) - x.Grad!.ToArray()[i]) <= 1e-14, $"∂/∂x[{i}]");
+                Assert.True(Math.Abs(t - w.Grad!.ToArray()[i]) <= 1e-15, $"∂/∂w[{i}]");
+                Assert.True(Math.Abs((wd[i] * (1 - (t * t))) - xf.Grad!.ToArray()[i]) <= 1e-6, $"float ∂/∂x[{i}]");
+                Assert.True(Math.Abs(t - wf.Grad!.ToArray()[i]) <= 1e-6, $"float ∂/∂w[{i}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void Neither_the_product_nor_the_broadcast_sum_gradient_is_formed_as_a_whole_when_the_function_takes_it_as_it_is()
+    {
+        // In a step scope every buffer comes from the scope's pool, so the backward pass's rentals count what it
+        // makes: the seed, w's gradient and x's gradient, and none for tanh(x)'s (forming it would be a fourth). After a
+        // first step and ZeroGrad, each parameter hands the pool its old gradient buffer for the one it takes, so
+        // taking one does not change the count.
+        // The same without the product: the sum's one value is not broadcast to a whole gradient either (the seed and
+        // x's gradient; broadcasting would be a third).
+        var x = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => i / 500.0).ToArray());
+        var w = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => 1 - (i / 1000.0)).ToArray());
+        for (var step = 0; step < 2; step++)
+        {
+            x.ZeroGrad();
+            w.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                var loss = (x.Tanh() * w).Sum();
+                var arena = ScopeArena<double>.Peek!;
+                var before = arena.RentedCount;
+                loss.Backward();
+                if (step == 1)
+                {
+                    Assert.Equal(3, arena.RentedCount - before);
+                }
+            }
+
+            x.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                var loss = x.Sigmoid().Sum();
+                var arena = ScopeArena<double>.Peek!;
+                var before = arena.RentedCount;
+                loss.Backward();
+                if (step == 1)
+                {
+                    Assert.Equal(2, arena.RentedCount - before);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_function_result_with_a_second_consumer_gets_the_product_formed_and_both_gradients_added()
+    {
+        // t feeds the product (its gradient factored, g ⊙ w) and two more ops; whichever arrives second forms the
+        // product first. Same bits as the fully formed pass.
+        var x = Variable.Parameter([0.3, -1.7, 2.2, 0.0]);
+        var w = Variable.Parameter([2.0, -0.5, 0.25, 4.0]);
+        var v = Variable.Parameter([1.0, 3.0, -2.0, 0.5]);
+        Variable<double> Loss()
+        {
+            var t = x.Tanh();
+            return (t * w).Sum() + (v * t).Mean() + t.Exp().Sum();
+        }
+
+        var want = Variable.Gradients(Loss(), [x, w, v]);
+        Loss().Backward();
+        Assert.Equal(Bits(want[0]!), Bits(x.Grad!));
+        Assert.Equal(Bits(want[1]!), Bits(w.Grad!));
+        Assert.Equal(Bits(want[2]!), Bits(v.Grad!));
+
+        // The same function result twice in one product: t * t.
+        var y = Variable.Parameter([0.4, -0.9]);
+        var s = y.Sigmoid();
+        var wantY = Variable.Gradients((s * s).Sum(), [y])[0]!;
+        var sy = y.Sigmoid();
+        (sy * sy).Sum().Backward();
+        Assert.Equal(Bits(wantY), Bits(y.Grad!));
+    }
+
+    private static Variable<double> Apply(string function, Variable<double> x) => function switch
+    {
+        "Tanh" => x.Tanh(),
+        "Sigmoid" => x.Sigmoid(),
+        "Exp" => x.Exp(),
+        _ => x.Square(),
+    };
+
+    // Bit patterns, every NaN as one: IEEE 754 gives a NaN's sign and payload no meaning, and which NaN comes out of
+    // a product depends on the order of its factors.
+    private static long[] Bits(Variable<double> v) =>
+        v.ToArray().Select(e => double.IsNaN(e) ? long.MaxValue : BitConverter.DoubleToInt64Bits(e)).ToArray();
+
     [Fact]
     public void A_sum_of_a_product_with_broadcast_operands_sums_each_gradient_back()
     {
