@@ -11,13 +11,24 @@ namespace AutoGrad;
 //   LogSumExp(x[, axis])  x: g ⊙ exp(x - result)                      (softmax of x along the axis)
 public sealed partial class Variable<T>
 {
-    private sealed class SumNode(Variable<T> x, int axis, bool keepDims) : Node([x])
+    private sealed class SumNode : PooledNode<SumNode>
     {
+        private int _axis;
+        private bool _keepDims;
+
         public override string Name => "Sum";
+
+        public static SumNode Create(Variable<T> x, int axis, bool keepDims)
+        {
+            var node = Create(x);
+            node._axis = axis;
+            node._keepDims = keepDims;
+            return node;
+        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var restored = Restore(grad, Inputs[0]._shape, axis, keepDims);
+            var restored = Restore(grad, Inputs[0]._shape, _axis, _keepDims);
 
             // The gradient of a full sum is its one value at every element: without a graph to build, pass it on
             // unexpanded and let the backward pass broadcast it only where it is needed (Multiply reads it as a scalar).
@@ -29,15 +40,26 @@ public sealed partial class Variable<T>
     private static bool Unexpanded(Variable<T> gradient, Variable<T> input) =>
         !GradMode.IsEnabled && gradient._shape.Rank == 0 && input.Length > 1;
 
-    private sealed class MeanNode(Variable<T> x, int axis, bool keepDims) : Node([x])
+    private sealed class MeanNode : PooledNode<MeanNode>
     {
+        private int _axis;
+        private bool _keepDims;
+
         public override string Name => "Mean";
+
+        public static MeanNode Create(Variable<T> x, int axis, bool keepDims)
+        {
+            var node = Create(x);
+            node._axis = axis;
+            node._keepDims = keepDims;
+            return node;
+        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
-            var n = axis < 0 ? x.Length : x._shape[axis];
-            var scaled = Restore(grad, x._shape, axis, keepDims) / T.CreateChecked(n);
+            var n = _axis < 0 ? x.Length : x._shape[_axis];
+            var scaled = Restore(grad, x._shape, _axis, _keepDims) / T.CreateChecked(n);
             inputGrads[0] = Unexpanded(scaled, x) ? scaled : scaled.BroadcastTo(x._shape);
         }
     }
@@ -104,7 +126,7 @@ public sealed partial class Variable<T>
     public Variable<T> Sum()
     {
         var data = ScalarBuffer(TensorPrimitives.Sum<T>(Data));
-        return Result(data, Shape.Scalar, ShouldRecord(this) ? new SumNode(this, -1, false) : null);
+        return Result(data, Shape.Scalar, ShouldRecord(this) ? SumNode.Create(this, -1, false) : null);
     }
 
     /// <summary>The sum along one axis.</summary>
@@ -118,7 +140,7 @@ public sealed partial class Variable<T>
         var (outer, n, inner) = Kernels<T>.Split(_shape, a);
         var data = NewBuffer(outer * inner);
         Kernels<T>.SumAxis(Data, data, outer, n, inner);
-        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new SumNode(this, a, keepDims) : null);
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? SumNode.Create(this, a, keepDims) : null);
     }
 
     /// <summary>The mean of all elements, as a scalar (NaN for an empty variable).</summary>
@@ -126,7 +148,7 @@ public sealed partial class Variable<T>
     public Variable<T> Mean()
     {
         var data = ScalarBuffer(TensorPrimitives.Sum<T>(Data) / T.CreateChecked(Data.Length));
-        return Result(data, Shape.Scalar, ShouldRecord(this) ? new MeanNode(this, -1, false) : null);
+        return Result(data, Shape.Scalar, ShouldRecord(this) ? MeanNode.Create(this, -1, false) : null);
     }
 
     /// <summary>The mean along one axis.</summary>
@@ -141,7 +163,7 @@ public sealed partial class Variable<T>
         var data = NewBuffer(outer * inner);
         Kernels<T>.SumAxis(Data, data, outer, n, inner);
         TensorPrimitives.Divide(data, T.CreateChecked(n), data);
-        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? new MeanNode(this, a, keepDims) : null);
+        return Result(data, ReducedShape(_shape, a, keepDims), ShouldRecord(this) ? MeanNode.Create(this, a, keepDims) : null);
     }
 
     /// <summary>The largest element, as a scalar; NaN if any element is NaN.</summary>
