@@ -466,7 +466,7 @@ public sealed partial class Variable<T>
 
             if (_nodeInputCount > 0)
             {
-                RunMixed(root, new Variable<T>([seed], Shape.Scalar, requiresGrad: false), retainGraph, targets: null);
+                RunMixed(root, Result(ScalarBuffer(seed), Shape.Scalar, node: null), retainGraph, targets: null);
                 return;
             }
 
@@ -588,9 +588,31 @@ public sealed partial class Variable<T>
             (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets)
         {
             CheckThread();
+
+            // The ordinary pass's scratch collections, taken the same way (see PassWork).
+            var work = t_work ?? new PassWork();
+            t_work = null;
+            try
+            {
+                RunMixedPass(root, seed, retainGraph, targets, work);
+            }
+            finally
+            {
+                work.Clear();
+                t_work = work;
+            }
+        }
+
+        private void RunMixedPass(
+            Variable<T> root,
+            Variable<T> seed,
+            bool retainGraph,
+            (Dictionary<Variable<T>, int> Map, Variable<T>?[] Captured)? targets,
+            PassWork work)
+        {
             var stamp = Interlocked.Increment(ref s_passStamp);
-            var nodes = new List<Node>();
-            var stack = new Stack<Node>();
+            var nodes = work.Nodes;
+            var stack = work.Stack;
             var top = -1;
             try
             {
@@ -652,7 +674,6 @@ public sealed partial class Variable<T>
                 root._node!.PendingGradient = seed;
             }
 
-            var work = new PassWork();
             var next = top;
             try
             {
@@ -767,7 +788,7 @@ public sealed partial class Variable<T>
             if ((_flags[slot] & NodeInput) != 0)
             {
                 var node = _owners[slot]!._node!;
-                var g = new Variable<T>([contribution], Shape.Scalar, requiresGrad: false);
+                var g = Result(ScalarBuffer(contribution), Shape.Scalar, node: null); // From the scope's pools.
                 node.PendingGradient = node.PendingGradient is null ? g : node.PendingGradient + g;
             }
             else
