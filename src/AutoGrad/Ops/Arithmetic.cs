@@ -28,6 +28,8 @@ public sealed partial class Variable<T>
     {
         public override string Name => "Add";
 
+        public override bool AcceptsUnexpandedGradient => OperandsHaveResultShape(this);
+
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             inputGrads[0] = grad;
@@ -38,6 +40,8 @@ public sealed partial class Variable<T>
     private sealed class SubtractNode : PooledNode<SubtractNode>
     {
         public override string Name => "Subtract";
+
+        public override bool AcceptsUnexpandedGradient => OperandsHaveResultShape(this);
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
@@ -101,6 +105,18 @@ public sealed partial class Variable<T>
 
         public override void BackwardToLeaves(Variable<T> grad, Span<Variable<T>?> inputGrads, Span<Variable<T>?> factors) =>
             ProductBackward(this, grad, inputGrads, factors);
+    }
+
+    /// <summary>
+    /// Whether both operands of <paramref name="node"/> have its result's shape: then an unexpanded gradient (one value
+    /// for every element of the result) passes through a sum or difference unexpanded, as one value for every element
+    /// of each operand. A broadcast operand needs its gradient summed over the broadcast axes, so it gets it expanded.
+    /// </summary>
+    private static bool OperandsHaveResultShape(Node node)
+    {
+        var inputs = node.Inputs;
+        var shape = node.Result._shape;
+        return inputs.Length == 2 && inputs[0]._shape == shape && inputs[1]._shape == shape;
     }
 
     /// <summary>

@@ -448,6 +448,72 @@ public class EngineTests
     }
 
     [Fact]
+    public void A_sum_or_difference_passes_the_one_value_gradient_on_and_a_broadcast_operand_gets_it_summed()
+    {
+        // (f(x) ± g(y)).Sum() or Mean(): Add and Subtract hand the sum's one value to both operands as it is, and the
+        // functions take it so. An operand broadcast by the forward pass (a row added to every row of a matrix) must get
+        // its gradient summed over the rows instead: the oracle catches a one value passed on there (it would give g,
+        // not 3g). Same bits as Variable.Gradients, which forms every gradient.
+        double[] xs = [0.5, -2.0, 0.0, -0.0, 30.0, -800.0, double.PositiveInfinity, double.NaN, 3.0, 1e-300, 0.25, -1.5];
+        double[] ys = [1.5, 0.0, -4.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, 2.0, 1.0, double.NaN, 7.0, -3.0, 0.75];
+        double[] row = [0.1, -0.2, 0.3, double.NaN];
+        foreach (var form in new[] { 0, 1, 2 })
+        {
+            foreach (var subtract in new[] { false, true })
+            {
+                foreach (var mean in new[] { false, true })
+                {
+                    foreach (var seed in new[] { 1.0, 0.0, -2.5, double.PositiveInfinity })
+                    {
+                        var x = Variable.Parameter(xs, [3, 4]);
+                        var y = Variable.Parameter(ys, [3, 4]);
+                        var r = Variable.Parameter(row);
+                        Variable<double> Combine(Variable<double> a, Variable<double> b) => subtract ? a - b : a + b;
+                        Variable<double> Loss()
+                        {
+                            // 0: two operands of one shape, then x again; 1 and 2: r broadcast over the 3 rows, right
+                            // under the sum, as the second or the first operand.
+                            var c = form switch
+                            {
+                                0 => Combine(Combine(x.Tanh(), y.Sigmoid()), x),
+                                1 => Combine(Combine(x.Tanh(), y.Sigmoid()), r.Exp()),
+                                _ => Combine(r.Exp(), Combine(x.Tanh(), y.Square())),
+                            };
+                            return mean ? c.Mean() : c.Sum();
+                        }
+
+                        var want = Variable.Gradients(Loss(), [x, y, r], seed: Variable.Constant(seed));
+                        Loss().Backward([seed]);
+                        Assert.Equal(Bits(want[0]!), Bits(x.Grad!));
+                        Assert.Equal(Bits(want[1]!), Bits(y.Grad!));
+                        Assert.Equal(Bits(want[2] ?? Variable.Constant(new double[4])), Bits(r.Grad ?? Variable.Constant(new double[4])));
+                    }
+                }
+            }
+        }
+
+        // Nothing formed whole on the way: the seed, x's gradient and y's.
+        var px = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => i / 500.0).ToArray());
+        var py = Variable.Parameter(Enumerable.Range(0, 1000).Select(i => 1 - (i / 1000.0)).ToArray());
+        for (var step = 0; step < 2; step++)
+        {
+            px.ZeroGrad();
+            py.ZeroGrad();
+            using (Variable.StepScope(recycleVariables: true))
+            {
+                var loss = (px.Tanh() + py.Sigmoid()).Sum();
+                var arena = ScopeArena<double>.Peek!;
+                var before = arena.RentedCount;
+                loss.Backward();
+                if (step == 1)
+                {
+                    Assert.Equal(3, arena.RentedCount - before);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void A_function_result_with_a_second_consumer_gets_the_product_formed_and_both_gradients_added()
     {
         // t feeds the product (its gradient factored, g ⊙ w) and two more ops; whichever arrives second forms the
