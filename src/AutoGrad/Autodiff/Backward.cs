@@ -244,20 +244,15 @@ public sealed partial class Variable<T>
         }
 
         var inputs = node.Inputs;
-        var slots = work.Slots;
-        if (slots.Length < inputs.Length)
+        if (work.Slots.Length < inputs.Length)
         {
-            slots = work.Slots = new Variable<T>?[inputs.Length];
-        }
-
-        var inputGrads = slots.AsSpan(0, inputs.Length);
-        inputGrads.Clear();
-        if (work.Factors.Length < inputs.Length)
-        {
+            work.Slots = new Variable<T>?[inputs.Length];
             work.Factors = new Variable<T>?[inputs.Length];
         }
 
+        var inputGrads = work.Slots.AsSpan(0, inputs.Length);
         var factors = work.Factors.AsSpan(0, inputs.Length);
+        inputGrads.Clear();
         factors.Clear();
 
         // Inside a step scope, a buffer rented from here on was made by this node's backward: a leaf may take it as its
@@ -423,6 +418,8 @@ public sealed partial class Variable<T>
 
         public Stack<Node> Stack { get; } = new();
 
+        // One slot per input of the node being processed: its gradient, and the factor of a gradient not formed yet
+        // (see Node.PendingFactor). Both always have the same length.
         public Variable<T>?[] Slots { get; set; } = new Variable<T>?[4];
 
         public Variable<T>?[] Factors { get; set; } = new Variable<T>?[4];

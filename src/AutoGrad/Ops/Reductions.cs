@@ -11,27 +11,34 @@ namespace AutoGrad;
 //   LogSumExp(x[, axis])  x: g ⊙ exp(x - result)                      (softmax of x along the axis)
 public sealed partial class Variable<T>
 {
-    private sealed class SumNode : PooledNode<SumNode>
+    /// <summary>A pooled node of a reduction over one axis of its input (all of it for axis −1), keeping or dropping that axis.</summary>
+    /// <typeparam name="TSelf">The node type itself.</typeparam>
+    private abstract class AxisReductionNode<TSelf> : PooledNode<TSelf>
+        where TSelf : AxisReductionNode<TSelf>, new()
     {
-        private int _axis;
-        private bool _keepDims;
+        protected int Axis { get; private set; }
 
-        public override string Name => "Sum";
+        protected bool KeepDims { get; private set; }
 
-        public static SumNode Create(Variable<T> x, int axis, bool keepDims)
+        public static TSelf Create(Variable<T> x, int axis, bool keepDims)
         {
             var node = Create(x);
-            node._axis = axis;
-            node._keepDims = keepDims;
+            node.Axis = axis;
+            node.KeepDims = keepDims;
             return node;
         }
+    }
+
+    private sealed class SumNode : AxisReductionNode<SumNode>
+    {
+        public override string Name => "Sum";
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
-            var restored = Restore(grad, Inputs[0]._shape, _axis, _keepDims);
+            var restored = Restore(grad, Inputs[0]._shape, Axis, KeepDims);
 
             // The gradient of a full sum is its one value at every element: without a graph to build, pass it on
-            // unexpanded and let the backward pass broadcast it only where it is needed (Multiply reads it as a scalar).
+            // unexpanded and let the backward pass broadcast it only where a node does not take it as it is.
             inputGrads[0] = Unexpanded(restored, Inputs[0]) ? restored : restored.BroadcastTo(Inputs[0]._shape);
         }
     }
@@ -40,26 +47,15 @@ public sealed partial class Variable<T>
     private static bool Unexpanded(Variable<T> gradient, Variable<T> input) =>
         !GradMode.IsEnabled && gradient._shape.Rank == 0 && input.Length > 1;
 
-    private sealed class MeanNode : PooledNode<MeanNode>
+    private sealed class MeanNode : AxisReductionNode<MeanNode>
     {
-        private int _axis;
-        private bool _keepDims;
-
         public override string Name => "Mean";
-
-        public static MeanNode Create(Variable<T> x, int axis, bool keepDims)
-        {
-            var node = Create(x);
-            node._axis = axis;
-            node._keepDims = keepDims;
-            return node;
-        }
 
         public override void Backward(Variable<T> grad, Span<Variable<T>?> inputGrads)
         {
             var x = Inputs[0];
-            var n = _axis < 0 ? x.Length : x._shape[_axis];
-            var scaled = Restore(grad, x._shape, _axis, _keepDims) / T.CreateChecked(n);
+            var n = Axis < 0 ? x.Length : x._shape[Axis];
+            var scaled = Restore(grad, x._shape, Axis, KeepDims) / T.CreateChecked(n);
             inputGrads[0] = Unexpanded(scaled, x) ? scaled : scaled.BroadcastTo(x._shape);
         }
     }
