@@ -13,7 +13,8 @@ namespace AutoGrad;
 /// <remarks>
 /// <para>
 /// <see cref="Watch(Variable{T})"/> gives the elements of a variable as scalars; ordinary C# arithmetic on them records
-/// one entry per operation (its input slots and local partial derivatives); <see cref="ToVariable(Scalar{T})"/>
+/// one entry per operation on two scalars (its input slots and local partial derivatives), while functions of one
+/// scalar fold their derivative into the scalar and record nothing; <see cref="ToVariable(Scalar{T})"/>
 /// returns the result as a rank-0 <see cref="Variable{T}"/>, and a backward pass through it sweeps the entries once in
 /// reverse and hands each watched variable its gradient:
 /// </para>
@@ -40,10 +41,12 @@ namespace AutoGrad;
 /// </code>
 /// <para>
 /// Lifetime: the tape keeps its entries until <see cref="Reset"/>, which ends the recording and keeps the memory for
-/// the next one. Afterwards, recording an operation on an earlier scalar, indexing an earlier watched vector, or a
-/// backward pass through an earlier output variable throws <see cref="InvalidOperationException"/>; values already
-/// computed (<see cref="Scalar{T}.Value"/>, the output variable's values) stay readable. Backward passes do not consume the entries, so several passes (or
-/// several outputs) can run over one recording.
+/// the next one. Afterwards, recording an entry with an earlier scalar, passing one to <see cref="ToVariable(Scalar{T})"/>,
+/// indexing an earlier watched vector, or a backward pass through an earlier output variable throws
+/// <see cref="InvalidOperationException"/>; values already computed (<see cref="Scalar{T}.Value"/>, the output
+/// variable's values) stay readable, and a function of one earlier scalar, which records nothing, still computes its
+/// value. Backward passes do not consume the entries, so several passes (or several outputs) can run over one
+/// recording.
 /// </para>
 /// <para>
 /// Performance: every operation is inlined into the caller's loop, so keep a long loop in a method of its own
@@ -95,7 +98,11 @@ public sealed class ScalarTape<T>
         _adjoints = new T[capacity];
     }
 
-    /// <summary>The number of slots recorded since the last reset: one per operation and one per watched element.</summary>
+    /// <summary>
+    /// The number of slots recorded since the last reset: one per watched element and one per recorded entry (an
+    /// operation on two scalars of the tape, or an infinite, NaN, overflowing or underflowing derivative of one; see
+    /// <see cref="Scalar{T}"/>).
+    /// </summary>
     public int Count => _count;
 
     /// <summary>
@@ -277,6 +284,7 @@ public sealed class ScalarTape<T>
             return BinaryGrowing(x, yTape, y, value, dx, dy);
         }
 
+
         // Element stores rather than stores through a ref: the JIT then knows they cannot change this tape's fields and
         // keeps _count, _origin and _entries in registers from one operation to the next.
         entries[k].X = sx;
@@ -308,9 +316,57 @@ public sealed class ScalarTape<T>
         return new(this, _origin + k, value, T.One);
     }
 
-    /// <summary>Records an affine function of one scalar whose scale would be zero, infinite or NaN (see <c>Scalar.Scaled</c>).</summary>
+    /// <summary>
+    /// A function of the scalar at global index <paramref name="x"/> (derivative <paramref name="scale"/> with respect to
+    /// that slot: finite, nonzero) with local derivative <paramref name="factor"/> (nonzero), whose product with the
+    /// scale is not a finite nonzero number: a finite factor (the product overflowed or underflowed) gets the scale
+    /// recorded as an entry and is carried as the new scale; an infinite or NaN factor is recorded with the scale.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal Scalar<T> Rescale(long x, T value, T scale) => Unary(x, value, scale);
+    internal Scalar<T> Rescale(long x, T value, T factor, T scale)
+    {
+        if (T.IsZero(scale) || T.IsZero(factor))
+        {
+            return new(this, x, value, T.IsNaN(factor * scale) ? T.Zero : factor * scale); // As Scalar.Scaled does inline.
+        }
+
+        return T.IsFinite(factor)
+            ? new(this, Unary(x, value, scale)._index, value, factor)
+            : Unary(x, value, factor * scale);
+    }
+
+    /// <summary>
+    /// As <see cref="Binary"/> for partials <paramref name="px"/> · <paramref name="sx"/> and <paramref name="py"/> ·
+    /// <paramref name="sy"/> of which one is zero, infinite or NaN: each input is handed on as <see cref="Rescale"/>
+    /// would (a zero scale or partial gives partial 0, a product that overflowed or underflowed records the scale
+    /// first), so that the sweep applies the chain rule factor by factor.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal Scalar<T> BinaryRare(long x, T px, T sx, ScalarTape<T>? yTape, long y, T py, T sy, T value)
+    {
+        _ = Slot(yTape, y); // Validates y before anything is recorded for it.
+        var dx = Partial(ref x, px, sx);
+        var dy = Partial(ref y, py, sy);
+        return Binary(x, yTape, y, value, dx, dy);
+    }
+
+    /// <summary>The partial derivative to record for input <paramref name="index"/> (recording its scale first when the product overflows or underflows).</summary>
+    private T Partial(ref long index, T partial, T scale)
+    {
+        var product = partial * scale;
+        if (T.IsZero(scale) || T.IsZero(partial))
+        {
+            return T.IsNaN(product) ? T.Zero : product;
+        }
+
+        if (!T.IsFinite(partial) || (T.IsFinite(product) && !T.IsZero(product)))
+        {
+            return product;
+        }
+
+        index = Unary(index, T.Zero, scale)._index;
+        return partial;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Scalar<T> BinaryGrowing(long x, ScalarTape<T>? yTape, long y, T value, T dx, T dy)
@@ -492,10 +548,10 @@ public sealed class ScalarTape<T>
         // caller), and top < _count.
         ref var e0 = ref MemoryMarshal.GetArrayDataReference(entries);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(adjoints);
-        // What the entries above k sent to slots k and k - 1, kept in registers instead of stored and loaded back
-        // (most entries read the one or two just below them). They start from -0, the identity of addition, so an
+        // What the entries above k sent to slots k, k - 1 and k - 2, kept in registers instead of stored and loaded
+        // back (most entries read one of the three just below them). They start from -0, the identity of addition, so an
         // adjoint that received nothing keeps its sign of zero.
-        T c1 = T.NegativeZero, c2 = T.NegativeZero;
+        T c1 = T.NegativeZero, c2 = T.NegativeZero, c3 = T.NegativeZero;
         for (var k = top; k >= low; k--)
         {
             ref var a = ref Unsafe.Add(ref a0, k);
@@ -503,7 +559,8 @@ public sealed class ScalarTape<T>
             var g = a + c1;
             a = T.Zero;
             c1 = c2;
-            c2 = T.NegativeZero;
+            c2 = c3;
+            c3 = T.NegativeZero;
             var dx = e.DX * g;
             var x = k - e.X;
             if (x == 1)
@@ -512,7 +569,11 @@ public sealed class ScalarTape<T>
             }
             else if (x == 2)
             {
-                c2 = dx;
+                c2 += dx;
+            }
+            else if (x == 3)
+            {
+                c3 = dx;
             }
             else
             {
@@ -531,6 +592,10 @@ public sealed class ScalarTape<T>
                 {
                     c2 += dy;
                 }
+                else if (y == 3)
+                {
+                    c3 += dy;
+                }
                 else
                 {
                     Unsafe.Add(ref a0, e.Y) += dy;
@@ -547,6 +612,11 @@ public sealed class ScalarTape<T>
         {
             Unsafe.Add(ref a0, low - 2) += c2;
         }
+
+        if (low > 2)
+        {
+            Unsafe.Add(ref a0, low - 3) += c3;
+        }
     }
 
     /// <summary>The reverse sweep with the chain-rule product (a zero factor absorbs ∞ and NaN).</summary>
@@ -556,11 +626,12 @@ public sealed class ScalarTape<T>
         {
             var e = entries[k];
             var g = adjoints[k];
-            adjoints[e.X] += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
             if (e.Y != k)
             {
                 adjoints[e.Y] += BinaryKernels.ChainMultiply<T>.Invoke(e.DY, g);
             }
+
+            adjoints[e.X] += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
 
             adjoints[k] = T.Zero;
         }
