@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -67,14 +68,15 @@ public sealed class ScalarTape<T>
     private readonly List<WatchRange> _ranges = [];
     private readonly List<Variable<T>> _gradVariables = [];
 
-    // The gradient elements of the watched variables that receive gradients, back to back in watch order (a range's
-    // GradOffset is where its elements start); a backward pass gathers the adjoints here.
-    private T[] _gathered = [];
+    // The watch range of each of _gradVariables: a backward pass leaves their gradients in those slots.
+    private readonly List<int> _gradRanges = [];
+
+    // The number of elements of _gradVariables so far (a range's GradOffset is where its elements start among them).
     private int _gradElements;
     private readonly Dictionary<Variable<T>, int> _watched = new(ReferenceEqualityComparer.Instance);
 
-    // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each slot
-    // after propagating it and each watched slot after reading it, and nothing else writes them.
+    // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each entry's
+    // slot after propagating it, EndBackward zeroes the watched slots after they are read, and nothing else writes them.
     private Entry[] _entries;
     private T[] _adjoints;
     private int _count;
@@ -117,6 +119,7 @@ public sealed class ScalarTape<T>
         _watchValueCount = 0;
         _ranges.Clear();
         _gradVariables.Clear();
+        _gradRanges.Clear();
         _gradElements = 0;
         _watched.Clear();
     }
@@ -177,6 +180,7 @@ public sealed class ScalarTape<T>
         {
             gradOffset = _gradElements;
             _gradVariables.Add(x);
+            _gradRanges.Add(_ranges.Count);
             _gradElements += values.Length;
         }
 
@@ -415,9 +419,9 @@ public sealed class ScalarTape<T>
     // ----- Backward -----
 
     /// <summary>
-    /// Σᵢ seedᵢ · ∂outputᵢ/∂x for every element x of the watched variables that receive gradients, back to back in
-    /// watch order (a variable's elements start at the sum of the lengths of those watched before it): one reverse
-    /// sweep from the highest output down. The span is the tape's scratch, valid until the next pass or reset.
+    /// Σᵢ seedᵢ · ∂outputᵢ/∂x for every element x of the watched variables that receive gradients, in one reverse
+    /// sweep from the highest output down. The gradients stay in the watched slots: read them with
+    /// <see cref="GradientOf"/>, then call <see cref="EndBackward"/>, which zeroes those slots for the next pass.
     /// </summary>
     /// <remarks>
     /// The sweep multiplies plainly (partial · adjoint). That differs from AutoGrad's chain-rule product, where a zero
@@ -425,31 +429,62 @@ public sealed class ScalarTape<T>
     /// after it (NaN propagates through every later multiply and add, and every entry has an input on the tape). So
     /// when a gradient comes out NaN the sweep is repeated with the chain-rule product, which is then the answer.
     /// </remarks>
-    internal ReadOnlySpan<T> Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, int gradElements)
+    internal void Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed)
     {
         if (origin != _origin)
         {
             ThrowReset();
         }
 
-        if (_gathered.Length < gradElements)
+        Sweep(outputs, scales, seed, chain: false);
+        if (WatchedSlots(clear: false))
         {
-            _gathered = new T[Math.Max(gradElements, 2 * _gathered.Length)];
+            // The first sweep left every entry's adjoint zero again; start the watched ones over as well.
+            WatchedSlots(clear: true);
+            Sweep(outputs, scales, seed, chain: true);
         }
-
-        var gathered = _gathered.AsSpan(0, gradElements);
-        gathered.Clear();
-        if (Sweep(outputs, scales, seed, gathered, chain: false))
-        {
-            // The first sweep left every adjoint zero again; start the gradients over as well.
-            gathered.Clear();
-            Sweep(outputs, scales, seed, gathered, chain: true);
-        }
-
-        return gathered;
     }
 
-    private bool Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, Span<T> gathered, bool chain)
+    /// <summary>The gradient of the <paramref name="index"/>-th watched variable that receives gradients (in watch order), valid until <see cref="EndBackward"/>.</summary>
+    internal ReadOnlySpan<T> GradientOf(int index)
+    {
+        var range = _ranges[_gradRanges[index]];
+        return _adjoints.AsSpan(range.First, range.Length);
+    }
+
+    /// <summary>Zeroes the watched slots after a backward pass has read them.</summary>
+    internal void EndBackward() => WatchedSlots(clear: true);
+
+    /// <summary>
+    /// Zeroes the watched slots (<paramref name="clear"/>), or tells whether any of them is NaN, run by run of back to
+    /// back ranges (thousands of WatchScalar parameters are thousands of one-slot ranges).
+    /// </summary>
+    private bool WatchedSlots(bool clear)
+    {
+        var ranges = CollectionsMarshal.AsSpan(_ranges);
+        for (var r = 0; r < ranges.Length;)
+        {
+            int first = ranges[r].First, end = first + ranges[r].Length;
+            for (r++; r < ranges.Length && ranges[r].First == end; r++)
+            {
+                end += ranges[r].Length;
+            }
+
+            var slots = _adjoints.AsSpan(first, end - first);
+            if (clear)
+            {
+                slots.Clear();
+            }
+            else if (TensorPrimitives.IsNaNAny<T>(slots))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, bool chain)
     {
         var adjoints = _adjoints;
         var entries = _entries;
@@ -471,10 +506,9 @@ public sealed class ScalarTape<T>
             throw new InvalidOperationException("ScalarTape: inconsistent state.");
         }
 
-        // Sweep the entries from the top down, skipping the watched ranges (which hold values, not entries). Every
+        // Sweep the entries from the top down, skipping the watched ranges (which hold gradients, not entries). Every
         // range recorded before the top is below it; the ones after it were not reached.
         var k = top;
-        var bad = false;
         var ranges = CollectionsMarshal.AsSpan(_ranges);
         for (var r = ranges.Length - 1; r >= -1; r--)
         {
@@ -504,37 +538,9 @@ public sealed class ScalarTape<T>
 
             if (r >= 0)
             {
-                // This range and the ones just below it that are back to back with it, in slots and in gradient
-                // elements, in one go (thousands of WatchScalar parameters are thousands of one-slot ranges).
-                ref readonly var range = ref ranges[r];
-                int first = range.First, length = range.Length, gradOffset = range.GradOffset;
-                while (r > 0)
-                {
-                    ref readonly var below = ref ranges[r - 1];
-                    if (below.First + below.Length != first || (below.GradOffset < 0) != (gradOffset < 0)
-                        || (gradOffset >= 0 && below.GradOffset + below.Length != gradOffset))
-                    {
-                        break;
-                    }
-
-                    first = below.First;
-                    length += below.Length;
-                    gradOffset = below.GradOffset;
-                    r--;
-                }
-
-                k = Math.Min(k, first - 1);
-                var source = adjoints.AsSpan(first, length);
-                if (gradOffset >= 0 && gradOffset + length <= gathered.Length)
-                {
-                    bad |= Gather(source, gathered.Slice(gradOffset, length));
-                }
-
-                source.Clear();
+                k = Math.Min(k, ranges[r].First - 1);
             }
         }
-
-        return bad;
     }
 
     /// <summary>The reverse sweep over entries <paramref name="top"/> down to <paramref name="low"/>, with plain products.</summary>
@@ -635,20 +641,6 @@ public sealed class ScalarTape<T>
 
             adjoints[k] = T.Zero;
         }
-    }
-
-    /// <summary>Copies the watched slots' adjoints out; returns whether any is NaN.</summary>
-    private static bool Gather(ReadOnlySpan<T> source, Span<T> destination)
-    {
-        var bad = false;
-        for (var i = 0; i < source.Length; i++)
-        {
-            var v = source[i];
-            destination[i] = v;
-            bad |= T.IsNaN(v);
-        }
-
-        return bad;
     }
 
     // The throw helpers only throw (the exception is built elsewhere), so the JIT treats their calls as never returning
