@@ -288,7 +288,6 @@ public sealed class ScalarTape<T>
             return BinaryGrowing(x, yTape, y, value, dx, dy);
         }
 
-
         // Element stores rather than stores through a ref: the JIT then knows they cannot change this tape's fields and
         // keeps _count, _origin and _entries in registers from one operation to the next.
         entries[k].X = sx;
