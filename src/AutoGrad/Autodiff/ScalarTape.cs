@@ -328,11 +328,6 @@ public sealed class ScalarTape<T>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal Scalar<T> Rescale(long x, T value, T factor, T scale)
     {
-        if (T.IsZero(scale) || T.IsZero(factor))
-        {
-            return new(this, x, value, T.IsNaN(factor * scale) ? T.Zero : factor * scale); // As Scalar.Scaled does inline.
-        }
-
         return T.IsFinite(factor)
             ? new(this, Unary(x, value, scale)._index, value, factor)
             : Unary(x, value, factor * scale);
