@@ -18,30 +18,36 @@ namespace AutoGrad;
 /// the gradients to the watched variables.
 /// </para>
 /// <para>
-/// An operation costs a few nanoseconds: it computes its value and local partial derivatives at once and appends one
-/// entry to the tape; adding, subtracting, multiplying or dividing by a constant records nothing at all (the scalar
-/// carries the constant factor), unless that factor would become 0, infinite or NaN (<c>x * 0</c>, <c>x / 0</c>), which
-/// records one entry. A <c>default</c> scalar is the constant zero.
+/// An operation costs a few nanoseconds: it computes its value and local partial derivatives at once. A scalar
+/// carries its derivative with respect to one tape slot (its scale), so a function of one scalar (<c>Square</c>,
+/// <c>Exp</c>, <c>Relu</c>, …) and an operation with a constant (<c>x + 1</c>, <c>2 * x</c>, <c>x / 4</c>) record
+/// nothing: they multiply the scale by the local derivative. An operation on two scalars of the tape appends one entry
+/// (two input slots, two partial derivatives). An infinite or NaN derivative (<c>Sqrt</c> at 0, <c>x / 0</c>), or a
+/// scale that would overflow or underflow, records an entry, so that the backward pass applies the chain rule factor
+/// by factor. A <c>default</c> scalar is the constant zero.
 /// </para>
 /// <para>
 /// A scalar belongs to its tape: combining scalars of two tapes, or recording an operation on one after its tape was
 /// <see cref="ScalarTape{T}.Reset"/>, throws <see cref="InvalidOperationException"/>. Its <see cref="Value"/> is a
-/// plain number and stays readable, and so does an operation with constants alone (which records nothing).
+/// plain number and stays readable, and so does an operation that records nothing (with constants, or a function of
+/// one scalar), though its result still belongs to the ended recording.
 /// </para>
 /// <para>
 /// Derivatives match the <see cref="Variable{T}"/> operations of the same name, kinks included: <c>Abs</c> and
 /// <c>Relu</c> have derivative 0 at 0, <c>Max</c> and <c>Min</c> split the gradient at ties, and a zero partial
 /// derivative absorbs an infinite or NaN gradient (as everywhere in AutoGrad). The partials are computed during the
-/// forward pass, so rounding can differ from the <see cref="Variable{T}"/> path in the last bits, and gradients of
-/// gradients (<c>createGraph</c>) are not available.
+/// forward pass, and multiplied along chains of one-input functions before the backward pass multiplies them by the
+/// gradient, so rounding can differ from the <see cref="Variable{T}"/> path in the last bits (including the order in
+/// which a slot's contributions are summed), and gradients of gradients (<c>createGraph</c>) are not available.
 /// </para>
 /// </remarks>
 public readonly struct Scalar<T> : IFormattable
     where T : IFloatingPointIeee754<T>
 {
     // The scalar is _value, whose derivative with respect to the tape slot at _index is _scale: a tape result or an
-    // input has scale 1, and affine operations with constants (x + c, c · x, -x, x / c) change only the value and the
-    // scale, without recording, as long as the scale stays finite and nonzero (see Scaled). A constant has no tape.
+    // input has scale 1, and functions of one scalar (x + c, c · x, -x, x / c, x², eˣ, …) change only the value and the
+    // scale, without recording. The scale is always finite, and zero only when a factor on its path is (see Scaled).
+    // A constant has no tape.
     internal readonly ScalarTape<T>? _tape;
     internal readonly long _index;
     internal readonly T _value;
@@ -147,24 +153,24 @@ public readonly struct Scalar<T> : IFormattable
     {
         if (x._tape is null)
         {
-            return Scaled(y._tape, y._index, x._value * y._value, x._value * y._scale);
+            return Scaled(y._tape, y._index, x._value * y._value, x._value * y._scale, x._value, y._scale);
         }
 
         if (y._tape is null)
         {
-            return Scaled(x._tape, x._index, x._value * y._value, x._scale * y._value);
+            return Scaled(x._tape, x._index, x._value * y._value, x._scale * y._value, y._value, x._scale);
         }
 
-        return x._tape.Binary(x._index, y._tape, y._index, x._value * y._value, y._value * x._scale, x._value * y._scale);
+        return Product(x._tape, x._index, y._value, x._scale, y._tape, y._index, x._value, y._scale, x._value * y._value);
     }
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(Scalar<T> x, T c) => Scaled(x._tape, x._index, x._value * c, x._scale * c);
+    public static Scalar<T> operator *(Scalar<T> x, T c) => Scaled(x._tape, x._index, x._value * c, x._scale * c, c, x._scale);
 
     /// <summary>The product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator *(T c, Scalar<T> y) => Scaled(y._tape, y._index, c * y._value, c * y._scale);
+    public static Scalar<T> operator *(T c, Scalar<T> y) => Scaled(y._tape, y._index, c * y._value, c * y._scale, c, y._scale);
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -177,16 +183,16 @@ public readonly struct Scalar<T> : IFormattable
 
         var vy = y._value;
         var result = x._value / vy;
-        var dy = -(result / vy) * y._scale;
+        var py = -(result / vy);
         return x._tape is null
-            ? y._tape.Unary(y._index, result, dy)
-            : x._tape.Binary(x._index, y._tape, y._index, result, (T.One / vy) * x._scale, dy);
+            ? Scaled(y._tape, y._index, result, py * y._scale, py, y._scale)
+            : Product(x._tape, x._index, T.One / vy, x._scale, y._tape, y._index, py, y._scale, result);
     }
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator /(Scalar<T> x, T c) =>
-        Scaled(x._tape, x._index, x._value / c, x._scale / c);
+        Scaled(x._tape, x._index, x._value / c, x._scale / c, T.One / c, x._scale);
 
     /// <summary>The quotient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -372,10 +378,10 @@ public readonly struct Scalar<T> : IFormattable
         var v = _value;
         var y = exponent._value;
         var result = T.Pow(v, y);
-        var dy = result * T.Log(v) * exponent._scale;
+        var py = result * T.Log(v);
         return _tape is null
-            ? exponent._tape.Unary(exponent._index, result, dy)
-            : _tape.Binary(_index, exponent._tape, exponent._index, result, Chain(y, T.Pow(v, y - T.One)) * _scale, dy);
+            ? Scaled(exponent._tape, exponent._index, result, py * exponent._scale, py, exponent._scale)
+            : Product(_tape, _index, Chain(y, T.Pow(v, y - T.One)), _scale, exponent._tape, exponent._index, py, exponent._scale, result);
     }
 
     /// <summary>The value, formatted as <typeparamref name="T"/>.</summary>
@@ -395,12 +401,12 @@ public readonly struct Scalar<T> : IFormattable
         var value = maximum ? T.Max(vx, vy) : T.Min(vx, vy);
         if (x._tape is null)
         {
-            return y._tape is null ? new(value) : y._tape.Unary(y._index, value, wy * y._scale);
+            return Scaled(y._tape, y._index, value, wy * y._scale, wy, y._scale);
         }
 
         return y._tape is null
-            ? x._tape.Unary(x._index, value, wx * x._scale)
-            : x._tape.Binary(x._index, y._tape, y._index, value, wx * x._scale, wy * y._scale);
+            ? Scaled(x._tape, x._index, value, wx * x._scale, wx, x._scale)
+            : Product(x._tape, x._index, wx, x._scale, y._tape, y._index, wy, y._scale, value);
     }
 
     private Scalar<T> ClampCore(T min, T max)
@@ -417,26 +423,55 @@ public readonly struct Scalar<T> : IFormattable
 
     /// <summary>A function of this scalar alone with local derivative <paramref name="derivative"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Scalar<T> Unary(T value, T derivative) =>
-        _tape is null ? new(null, 0, value, T.Zero) : _tape.Unary(_index, value, derivative * _scale);
+    private Scalar<T> Unary(T value, T derivative) => Scaled(_tape, _index, value, derivative * _scale, derivative, _scale);
 
     /// <summary>
-    /// The scalar <paramref name="value"/> with derivative <paramref name="scale"/> with respect to slot
-    /// <paramref name="index"/> of <paramref name="tape"/> (a constant without a tape). The scale is folded into the
-    /// scalar only while it is finite and nonzero; otherwise it becomes a recorded entry, so that every scale is an
-    /// ordinary number and a partial derivative times a scale needs no chain-rule product (a zero factor against ∞ or
-    /// NaN is left to the sweep, which repeats with the chain-rule product when a gradient comes out NaN).
+    /// The scalar <paramref name="value"/> whose derivative with respect to slot <paramref name="index"/> of
+    /// <paramref name="tape"/> is <paramref name="product"/> = <paramref name="factor"/> · <paramref name="scale"/> (a
+    /// local derivative times the input's scale), folded into the scalar without recording; a constant without a tape.
     /// </summary>
+    /// <remarks>
+    /// Every scale is finite, and it is zero only when a factor on its path is zero: a zero factor or scale gives scale
+    /// 0 (the chain-rule product, where a zero absorbs ∞ and NaN). A product that overflows or underflows, or an infinite
+    /// or NaN factor, goes to <see cref="ScalarTape{T}.Rescale"/>, which records entries so that the sweep applies the
+    /// factors one at a time.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Scalar<T> Scaled(ScalarTape<T>? tape, long index, T value, T scale)
+    private static Scalar<T> Scaled(ScalarTape<T>? tape, long index, T value, T product, T factor, T scale)
     {
         if (tape is null)
         {
             return new(value);
         }
 
-        var magnitude = T.Abs(scale);
-        return magnitude > T.Zero && magnitude < T.PositiveInfinity ? new(tape, index, value, scale) : tape.Rescale(index, value, scale);
+        var magnitude = T.Abs(product);
+        if (magnitude > T.Zero && magnitude < T.PositiveInfinity)
+        {
+            return new(tape, index, value, product);
+        }
+
+        if (T.IsZero(factor) || T.IsZero(scale))
+        {
+            // A zero derivative (Relu below 0, x² at 0, a zero constant): nothing to record. ChainMultiply's +0 when
+            // the other factor is ∞ or NaN, otherwise the product's own signed zero.
+            return new(tape, index, value, T.IsNaN(product) ? T.Zero : product);
+        }
+
+        return tape.Rescale(index, value, factor, scale);
+    }
+
+    /// <summary>
+    /// A function of two scalars of one tape with local partial derivatives <paramref name="px"/> and
+    /// <paramref name="py"/>: one entry whose partials are those times the inputs' scales when both products are
+    /// finite and nonzero, and otherwise <see cref="ScalarTape{T}.BinaryRare"/>, which keeps the chain rule exact.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Scalar<T> Product(ScalarTape<T> xTape, long x, T px, T sx, ScalarTape<T>? yTape, long y, T py, T sy, T value)
+    {
+        T dx = px * sx, dy = py * sy;
+        return T.Abs(dx) + T.Abs(dy) < T.PositiveInfinity && !T.IsZero(dx) && !T.IsZero(dy)
+            ? xTape.Binary(x, yTape, y, value, dx, dy)
+            : xTape.BinaryRare(x, px, sx, yTape, y, py, sy, value);
     }
 
     /// <summary>

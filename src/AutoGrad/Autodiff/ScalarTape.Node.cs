@@ -69,31 +69,30 @@ public sealed partial class Variable<T>
                     "Backward(createGraph: true) reached a ScalarTape output. A scalar tape records its partial derivatives as numbers during the forward pass, which cannot be differentiated again. For gradients of gradients (Hessians), write the function with Variable<T> operations instead of Scalar<T> ones (and outside a StepScope, whose rank-0 tape has the same limit).");
             }
 
-            // The inputs are the watched variables that receive gradients, in watch order: their elements, back to back,
-            // are what the tape gathers.
+            // The inputs are the watched variables that receive gradients, in watch order: the sweep leaves the i-th
+            // one's gradient in the tape's slots for it.
             var inputs = Inputs;
-            var gradElements = 0;
-            foreach (var input in inputs)
+            _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data);
+            try
             {
-                gradElements += input.Length;
-            }
-
-            var gathered = _tape.Backward(_origin, _outputs.AsSpan(0, _outputCount), _scales.AsSpan(0, _outputCount), grad.Data, gradElements);
-            var offset = 0;
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                var input = inputs[i];
-                var values = gathered.Slice(offset, input.Length);
-                offset += input.Length;
-                if (toLeaves && input.IsLeaf)
+                for (var i = 0; i < inputs.Length; i++)
                 {
-                    input.AccumulateGradFrom(values);
-                    continue;
-                }
+                    var input = inputs[i];
+                    var values = _tape.GradientOf(i);
+                    if (toLeaves && input.IsLeaf)
+                    {
+                        input.AccumulateGradFrom(values);
+                        continue;
+                    }
 
-                var buffer = NewBuffer(values.Length);
-                values.CopyTo(buffer);
-                inputGrads[i] = Result(buffer, input._shape, node: null);
+                    var buffer = NewBuffer(values.Length);
+                    values.CopyTo(buffer);
+                    inputGrads[i] = Result(buffer, input._shape, node: null);
+                }
+            }
+            finally
+            {
+                _tape.EndBackward();
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -13,7 +14,8 @@ namespace AutoGrad;
 /// <remarks>
 /// <para>
 /// <see cref="Watch(Variable{T})"/> gives the elements of a variable as scalars; ordinary C# arithmetic on them records
-/// one entry per operation (its input slots and local partial derivatives); <see cref="ToVariable(Scalar{T})"/>
+/// one entry per operation on two scalars (its input slots and local partial derivatives), while functions of one
+/// scalar fold their derivative into the scalar and record nothing; <see cref="ToVariable(Scalar{T})"/>
 /// returns the result as a rank-0 <see cref="Variable{T}"/>, and a backward pass through it sweeps the entries once in
 /// reverse and hands each watched variable its gradient:
 /// </para>
@@ -40,10 +42,12 @@ namespace AutoGrad;
 /// </code>
 /// <para>
 /// Lifetime: the tape keeps its entries until <see cref="Reset"/>, which ends the recording and keeps the memory for
-/// the next one. Afterwards, recording an operation on an earlier scalar, indexing an earlier watched vector, or a
-/// backward pass through an earlier output variable throws <see cref="InvalidOperationException"/>; values already
-/// computed (<see cref="Scalar{T}.Value"/>, the output variable's values) stay readable. Backward passes do not consume the entries, so several passes (or
-/// several outputs) can run over one recording.
+/// the next one. Afterwards, recording an entry with an earlier scalar, passing one to <see cref="ToVariable(Scalar{T})"/>,
+/// indexing an earlier watched vector, or a backward pass through an earlier output variable throws
+/// <see cref="InvalidOperationException"/>; values already computed (<see cref="Scalar{T}.Value"/>, the output
+/// variable's values) stay readable, and a function of one earlier scalar, which records nothing, still computes its
+/// value. Backward passes do not consume the entries, so several passes (or several outputs) can run over one
+/// recording.
 /// </para>
 /// <para>
 /// Performance: every operation is inlined into the caller's loop, so keep a long loop in a method of its own
@@ -64,14 +68,15 @@ public sealed class ScalarTape<T>
     private readonly List<WatchRange> _ranges = [];
     private readonly List<Variable<T>> _gradVariables = [];
 
-    // The gradient elements of the watched variables that receive gradients, back to back in watch order (a range's
-    // GradOffset is where its elements start); a backward pass gathers the adjoints here.
-    private T[] _gathered = [];
+    // The watch range of each of _gradVariables: a backward pass leaves their gradients in those slots.
+    private readonly List<int> _gradRanges = [];
+
+    // The number of elements of _gradVariables so far (a range's GradOffset is where its elements start among them).
     private int _gradElements;
     private readonly Dictionary<Variable<T>, int> _watched = new(ReferenceEqualityComparer.Instance);
 
-    // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each slot
-    // after propagating it and each watched slot after reading it, and nothing else writes them.
+    // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each entry's
+    // slot after propagating it, EndBackward zeroes the watched slots after they are read, and nothing else writes them.
     private Entry[] _entries;
     private T[] _adjoints;
     private int _count;
@@ -95,7 +100,11 @@ public sealed class ScalarTape<T>
         _adjoints = new T[capacity];
     }
 
-    /// <summary>The number of slots recorded since the last reset: one per operation and one per watched element.</summary>
+    /// <summary>
+    /// The number of slots recorded since the last reset: one per watched element and one per recorded entry (an
+    /// operation on two scalars of the tape, or an infinite, NaN, overflowing or underflowing derivative of one; see
+    /// <see cref="Scalar{T}"/>).
+    /// </summary>
     public int Count => _count;
 
     /// <summary>
@@ -110,6 +119,7 @@ public sealed class ScalarTape<T>
         _watchValueCount = 0;
         _ranges.Clear();
         _gradVariables.Clear();
+        _gradRanges.Clear();
         _gradElements = 0;
         _watched.Clear();
     }
@@ -170,6 +180,7 @@ public sealed class ScalarTape<T>
         {
             gradOffset = _gradElements;
             _gradVariables.Add(x);
+            _gradRanges.Add(_ranges.Count);
             _gradElements += values.Length;
         }
 
@@ -308,9 +319,52 @@ public sealed class ScalarTape<T>
         return new(this, _origin + k, value, T.One);
     }
 
-    /// <summary>Records an affine function of one scalar whose scale would be zero, infinite or NaN (see <c>Scalar.Scaled</c>).</summary>
+    /// <summary>
+    /// A function of the scalar at global index <paramref name="x"/> (derivative <paramref name="scale"/> with respect to
+    /// that slot: finite, nonzero) with local derivative <paramref name="factor"/> (nonzero), whose product with the
+    /// scale is not a finite nonzero number: a finite factor (the product overflowed or underflowed) gets the scale
+    /// recorded as an entry and is carried as the new scale; an infinite or NaN factor is recorded with the scale.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal Scalar<T> Rescale(long x, T value, T scale) => Unary(x, value, scale);
+    internal Scalar<T> Rescale(long x, T value, T factor, T scale)
+    {
+        return T.IsFinite(factor)
+            ? new(this, Unary(x, value, scale)._index, value, factor)
+            : Unary(x, value, factor * scale);
+    }
+
+    /// <summary>
+    /// As <see cref="Binary"/> for partials <paramref name="px"/> · <paramref name="sx"/> and <paramref name="py"/> ·
+    /// <paramref name="sy"/> of which one is zero, infinite or NaN: each input is handed on as <see cref="Rescale"/>
+    /// would (a zero scale or partial gives partial 0, a product that overflowed or underflowed records the scale
+    /// first), so that the sweep applies the chain rule factor by factor.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal Scalar<T> BinaryRare(long x, T px, T sx, ScalarTape<T>? yTape, long y, T py, T sy, T value)
+    {
+        _ = Slot(yTape, y); // Validates y before anything is recorded for it.
+        var dx = Partial(ref x, px, sx);
+        var dy = Partial(ref y, py, sy);
+        return Binary(x, yTape, y, value, dx, dy);
+    }
+
+    /// <summary>The partial derivative to record for input <paramref name="index"/> (recording its scale first when the product overflows or underflows).</summary>
+    private T Partial(ref long index, T partial, T scale)
+    {
+        var product = partial * scale;
+        if (T.IsZero(scale) || T.IsZero(partial))
+        {
+            return T.IsNaN(product) ? T.Zero : product;
+        }
+
+        if (!T.IsFinite(partial) || (T.IsFinite(product) && !T.IsZero(product)))
+        {
+            return product;
+        }
+
+        index = Unary(index, T.Zero, scale)._index;
+        return partial;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Scalar<T> BinaryGrowing(long x, ScalarTape<T>? yTape, long y, T value, T dx, T dy)
@@ -359,9 +413,9 @@ public sealed class ScalarTape<T>
     // ----- Backward -----
 
     /// <summary>
-    /// Σᵢ seedᵢ · ∂outputᵢ/∂x for every element x of the watched variables that receive gradients, back to back in
-    /// watch order (a variable's elements start at the sum of the lengths of those watched before it): one reverse
-    /// sweep from the highest output down. The span is the tape's scratch, valid until the next pass or reset.
+    /// Σᵢ seedᵢ · ∂outputᵢ/∂x for every element x of the watched variables that receive gradients, in one reverse
+    /// sweep from the highest output down. The gradients stay in the watched slots: read them with
+    /// <see cref="GradientOf"/>, then call <see cref="EndBackward"/>, which zeroes those slots for the next pass.
     /// </summary>
     /// <remarks>
     /// The sweep multiplies plainly (partial · adjoint). That differs from AutoGrad's chain-rule product, where a zero
@@ -369,31 +423,62 @@ public sealed class ScalarTape<T>
     /// after it (NaN propagates through every later multiply and add, and every entry has an input on the tape). So
     /// when a gradient comes out NaN the sweep is repeated with the chain-rule product, which is then the answer.
     /// </remarks>
-    internal ReadOnlySpan<T> Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, int gradElements)
+    internal void Backward(long origin, ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed)
     {
         if (origin != _origin)
         {
             ThrowReset();
         }
 
-        if (_gathered.Length < gradElements)
+        Sweep(outputs, scales, seed, chain: false);
+        if (WatchedSlots(clear: false))
         {
-            _gathered = new T[Math.Max(gradElements, 2 * _gathered.Length)];
+            // The first sweep left every entry's adjoint zero again; start the watched ones over as well.
+            WatchedSlots(clear: true);
+            Sweep(outputs, scales, seed, chain: true);
         }
-
-        var gathered = _gathered.AsSpan(0, gradElements);
-        gathered.Clear();
-        if (Sweep(outputs, scales, seed, gathered, chain: false))
-        {
-            // The first sweep left every adjoint zero again; start the gradients over as well.
-            gathered.Clear();
-            Sweep(outputs, scales, seed, gathered, chain: true);
-        }
-
-        return gathered;
     }
 
-    private bool Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, Span<T> gathered, bool chain)
+    /// <summary>The gradient of the <paramref name="index"/>-th watched variable that receives gradients (in watch order), valid until <see cref="EndBackward"/>.</summary>
+    internal ReadOnlySpan<T> GradientOf(int index)
+    {
+        var range = _ranges[_gradRanges[index]];
+        return _adjoints.AsSpan(range.First, range.Length);
+    }
+
+    /// <summary>Zeroes the watched slots after a backward pass has read them.</summary>
+    internal void EndBackward() => WatchedSlots(clear: true);
+
+    /// <summary>
+    /// Zeroes the watched slots (<paramref name="clear"/>), or tells whether any of them is NaN, run by run of back to
+    /// back ranges (thousands of WatchScalar parameters are thousands of one-slot ranges).
+    /// </summary>
+    private bool WatchedSlots(bool clear)
+    {
+        var ranges = CollectionsMarshal.AsSpan(_ranges);
+        for (var r = 0; r < ranges.Length;)
+        {
+            int first = ranges[r].First, end = first + ranges[r].Length;
+            for (r++; r < ranges.Length && ranges[r].First == end; r++)
+            {
+                end += ranges[r].Length;
+            }
+
+            var slots = _adjoints.AsSpan(first, end - first);
+            if (clear)
+            {
+                slots.Clear();
+            }
+            else if (TensorPrimitives.IsNaNAny<T>(slots))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Sweep(ReadOnlySpan<long> outputs, ReadOnlySpan<T> scales, ReadOnlySpan<T> seed, bool chain)
     {
         var adjoints = _adjoints;
         var entries = _entries;
@@ -415,10 +500,9 @@ public sealed class ScalarTape<T>
             throw new InvalidOperationException("ScalarTape: inconsistent state.");
         }
 
-        // Sweep the entries from the top down, skipping the watched ranges (which hold values, not entries). Every
+        // Sweep the entries from the top down, skipping the watched ranges (which hold gradients, not entries). Every
         // range recorded before the top is below it; the ones after it were not reached.
         var k = top;
-        var bad = false;
         var ranges = CollectionsMarshal.AsSpan(_ranges);
         for (var r = ranges.Length - 1; r >= -1; r--)
         {
@@ -448,37 +532,9 @@ public sealed class ScalarTape<T>
 
             if (r >= 0)
             {
-                // This range and the ones just below it that are back to back with it, in slots and in gradient
-                // elements, in one go (thousands of WatchScalar parameters are thousands of one-slot ranges).
-                ref readonly var range = ref ranges[r];
-                int first = range.First, length = range.Length, gradOffset = range.GradOffset;
-                while (r > 0)
-                {
-                    ref readonly var below = ref ranges[r - 1];
-                    if (below.First + below.Length != first || (below.GradOffset < 0) != (gradOffset < 0)
-                        || (gradOffset >= 0 && below.GradOffset + below.Length != gradOffset))
-                    {
-                        break;
-                    }
-
-                    first = below.First;
-                    length += below.Length;
-                    gradOffset = below.GradOffset;
-                    r--;
-                }
-
-                k = Math.Min(k, first - 1);
-                var source = adjoints.AsSpan(first, length);
-                if (gradOffset >= 0 && gradOffset + length <= gathered.Length)
-                {
-                    bad |= Gather(source, gathered.Slice(gradOffset, length));
-                }
-
-                source.Clear();
+                k = Math.Min(k, ranges[r].First - 1);
             }
         }
-
-        return bad;
     }
 
     /// <summary>The reverse sweep over entries <paramref name="top"/> down to <paramref name="low"/>, with plain products.</summary>
@@ -492,10 +548,10 @@ public sealed class ScalarTape<T>
         // caller), and top < _count.
         ref var e0 = ref MemoryMarshal.GetArrayDataReference(entries);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(adjoints);
-        // What the entries above k sent to slots k and k - 1, kept in registers instead of stored and loaded back
-        // (most entries read the one or two just below them). They start from -0, the identity of addition, so an
+        // What the entries above k sent to slots k, k - 1 and k - 2, kept in registers instead of stored and loaded
+        // back (most entries read one of the three just below them). They start from -0, the identity of addition, so an
         // adjoint that received nothing keeps its sign of zero.
-        T c1 = T.NegativeZero, c2 = T.NegativeZero;
+        T c1 = T.NegativeZero, c2 = T.NegativeZero, c3 = T.NegativeZero;
         for (var k = top; k >= low; k--)
         {
             ref var a = ref Unsafe.Add(ref a0, k);
@@ -503,7 +559,8 @@ public sealed class ScalarTape<T>
             var g = a + c1;
             a = T.Zero;
             c1 = c2;
-            c2 = T.NegativeZero;
+            c2 = c3;
+            c3 = T.NegativeZero;
             var dx = e.DX * g;
             var x = k - e.X;
             if (x == 1)
@@ -512,7 +569,11 @@ public sealed class ScalarTape<T>
             }
             else if (x == 2)
             {
-                c2 = dx;
+                c2 += dx;
+            }
+            else if (x == 3)
+            {
+                c3 = dx;
             }
             else
             {
@@ -531,6 +592,10 @@ public sealed class ScalarTape<T>
                 {
                     c2 += dy;
                 }
+                else if (y == 3)
+                {
+                    c3 += dy;
+                }
                 else
                 {
                     Unsafe.Add(ref a0, e.Y) += dy;
@@ -547,6 +612,11 @@ public sealed class ScalarTape<T>
         {
             Unsafe.Add(ref a0, low - 2) += c2;
         }
+
+        if (low > 2)
+        {
+            Unsafe.Add(ref a0, low - 3) += c3;
+        }
     }
 
     /// <summary>The reverse sweep with the chain-rule product (a zero factor absorbs ∞ and NaN).</summary>
@@ -556,28 +626,15 @@ public sealed class ScalarTape<T>
         {
             var e = entries[k];
             var g = adjoints[k];
-            adjoints[e.X] += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
             if (e.Y != k)
             {
                 adjoints[e.Y] += BinaryKernels.ChainMultiply<T>.Invoke(e.DY, g);
             }
 
+            adjoints[e.X] += BinaryKernels.ChainMultiply<T>.Invoke(e.DX, g);
+
             adjoints[k] = T.Zero;
         }
-    }
-
-    /// <summary>Copies the watched slots' adjoints out; returns whether any is NaN.</summary>
-    private static bool Gather(ReadOnlySpan<T> source, Span<T> destination)
-    {
-        var bad = false;
-        for (var i = 0; i < source.Length; i++)
-        {
-            var v = source[i];
-            destination[i] = v;
-            bad |= T.IsNaN(v);
-        }
-
-        return bad;
     }
 
     // The throw helpers only throw (the exception is built elsewhere), so the JIT treats their calls as never returning

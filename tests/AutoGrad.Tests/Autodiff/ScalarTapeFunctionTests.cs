@@ -179,7 +179,7 @@ public class ScalarTapeFunctionTests
 
     [Theory]
     [MemberData(nameof(KinkNames))]
-    public void Kinks_and_non_finite_values_give_exactly_what_the_variable_path_gives(string name)
+    public void Kinks_and_non_finite_values_give_what_the_variable_path_gives(string name)
     {
         var (inputs, onTape, onGraph) = s_kinks[name];
         foreach (var xs in inputs)
@@ -190,7 +190,7 @@ public class ScalarTapeFunctionTests
             Assert.True(Same(value, graphValue), $"{at}: value {value:R}, Variable path {graphValue:R}");
             for (var i = 0; i < xs.Length; i++)
             {
-                Assert.True(Same(gradient[i], graphGradient[i]), $"{at}: ∂/∂x{i} = {gradient[i]:R}, Variable path {graphGradient[i]:R} (gradients [{string.Join(", ", gradient)}] vs [{string.Join(", ", graphGradient)}])");
+                Assert.True(SameUpToSumOrder(gradient[i], graphGradient[i]), $"{at}: ∂/∂x{i} = {gradient[i]:R}, Variable path {graphGradient[i]:R} (gradients [{string.Join(", ", gradient)}] vs [{string.Join(", ", graphGradient)}])");
             }
         }
     }
@@ -219,7 +219,7 @@ public class ScalarTapeFunctionTests
     }
 
     [Fact]
-    public void Constant_operations_and_comparisons_record_nothing_and_functions_record_one_entry_each()
+    public void Constant_operations_comparisons_and_functions_of_one_scalar_record_nothing_and_two_scalars_record_one_entry()
     {
         var tape = new ScalarTape<double>();
         var x = tape.WatchScalar(Variable.Parameter(1.5));
@@ -244,11 +244,19 @@ public class ScalarTapeFunctionTests
         Assert.Equal(0.0, default(Scalar<double>).Value);
         Assert.Equal(count, tape.Count);
 
-        // One entry per recorded operation (two scalars of the tape, or a function of one).
+        // A function of one scalar folds its derivative into the scalar, zero included; an operation on two scalars of
+        // the tape records one entry.
+        var sine = x.Sin();
+        var square = folded.Square();
+        var relu = y.Relu();
+        Assert.Equal(count, tape.Count);
+        Assert.Equal(Math.Cos(1.5), sine._scale);
+        Assert.Equal(2 * folded.Value * folded._scale, square._scale);
+        Assert.Equal(0.0, relu._scale);
+        Assert.False(relu.IsConstant);
         _ = x * y;
-        _ = x.Sin();
-        _ = folded.Square();
-        Assert.Equal(count + 3, tape.Count);
+        _ = sine + square;
+        Assert.Equal(count + 2, tape.Count);
 
         // Conversions and formatting read the value.
         Assert.Equal(1.5, (double)x);
@@ -385,6 +393,22 @@ public class ScalarTapeFunctionTests
     private static Scalar<double> S(double value) => new(value);
 
     private static bool Same(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
+
+    /// <summary>
+    /// Equal where either is 0, ±∞ or NaN (the kink and non-finite conventions); otherwise within 2 ulps, because a
+    /// slot's contributions may be summed in another order than the Variable path's: <c>x.Erf() + x.NormalCdf()</c> is
+    /// one tape entry whose two partials go to x's slot, first to last, while the Variable path adds the later use first.
+    /// </summary>
+    private static bool SameUpToSumOrder(double a, double b)
+    {
+        if (!double.IsFinite(a) || !double.IsFinite(b) || a == 0 || b == 0)
+        {
+            return Same(a, b);
+        }
+
+        var ulp = Math.BitIncrement(Math.Abs(b)) - Math.Abs(b);
+        return Math.Abs(a - b) <= 2 * ulp;
+    }
 
     private static Gen<double[]> Args(Gen<double> x) => x.Select(a => new[] { a });
 
