@@ -1,3 +1,4 @@
+using System.Numerics;
 using AutoGrad;
 using AutoGrad.Tests.TestUtilities;
 using CsCheck;
@@ -477,18 +478,26 @@ public class ScalarTapeTests
     }
 
     [Fact]
-    public void Products_whose_partials_meet_zero_infinite_or_overflowing_scales_match_the_Variable_path()
+    public void Products_whose_partials_meet_zero_infinite_or_overflowing_scales_match_the_Variable_path() =>
+        AssertProductsMatchTheVariablePath<double>([0.0, -0.0, 1e-200, 1e200, -2.0], [0.0, 1e-100, 1.5, 1e100, double.PositiveInfinity]);
+
+    [Fact]
+    public void Float_products_whose_partials_meet_zero_infinite_or_overflowing_scales_match_the_Variable_path() =>
+        AssertProductsMatchTheVariablePath<float>([0f, -0f, 1e-30f, 1e30f, -2f], [0f, 1e-5f, 1.5f, 1e5f, float.PositiveInfinity]);
+
+    /// <summary>
+    /// Two scalars carrying folded scales (0, -0, tiny, huge, ordinary), combined by an operation whose partials are the
+    /// other value (0, ordinary, huge, ∞, NaN), then scaled by an upstream factor. A partial times a scale that is zero,
+    /// infinite, NaN or out of range takes the recorded route; the chain rule must come out as on the Variable path,
+    /// where a zero factor absorbs ∞ and NaN. The magnitudes keep the Variable path's own products (upstream · partial
+    /// first, then · scale) from overflowing or underflowing where the exact product would not, so that it is an exact
+    /// oracle up to rounding.
+    /// </summary>
+    private static void AssertProductsMatchTheVariablePath<T>(T[] scales, T[] upstreams)
+        where T : IFloatingPointIeee754<T>
     {
-        // Two scalars carrying folded scales (0, -0, tiny, huge, ordinary), combined by an operation whose partials are
-        // the other value (0, ordinary, huge, ∞, NaN), then scaled by an upstream factor. A partial times a scale that
-        // is zero, infinite, NaN or out of range takes the recorded route; the chain rule must come out as on the
-        // Variable path, where a zero factor absorbs ∞ and NaN.
-        // The magnitudes keep the Variable path's own products (upstream · partial first, then · scale) from
-        // overflowing or underflowing where the exact product would not, so that it is an exact oracle up to rounding.
-        double[] scales = [0.0, -0.0, 1e-200, 1e200, -2.0];
-        double[] values = [0.0, -1.5, double.PositiveInfinity, double.NaN];
-        double[] upstreams = [0.0, 1e-100, 1.5, 1e100, double.PositiveInfinity];
-        (string Name, Func<Scalar<double>, Scalar<double>, Scalar<double>> OnTape, Func<Variable<double>, Variable<double>, Variable<double>> OnGraph)[] ops =
+        T[] values = [T.Zero, T.CreateChecked(-1.5), T.PositiveInfinity, T.NaN];
+        (string Name, Func<Scalar<T>, Scalar<T>, Scalar<T>> OnTape, Func<Variable<T>, Variable<T>, Variable<T>> OnGraph)[] ops =
         [
             ("x * y", (a, b) => a * b, (a, b) => a * b),
             ("x / y", (a, b) => a / b, (a, b) => a / b),
@@ -509,7 +518,7 @@ public class ScalarTapeTests
                             {
                                 var x = Variable.Parameter(va);
                                 var y = Variable.Parameter(vb);
-                                var tape = new ScalarTape<double>();
+                                var tape = new ScalarTape<T>();
                                 var result = tape.ToVariable(onTape(tape.WatchScalar(x) * sa, tape.WatchScalar(y) * sb) * upstream);
                                 result.Backward();
 
@@ -518,10 +527,10 @@ public class ScalarTapeTests
                                 var expected = onGraph(gx * sa, gy * sb) * upstream;
                                 expected.Backward();
 
-                                var at = $"{name} at x = {va:R}·{sa:R}, y = {vb:R}·{sb:R}, upstream {upstream:R}";
-                                Assert.True(SameOrRounding(result.ToScalar(), expected.ToScalar()), $"{at}: value {result.ToScalar():R}, Variable path {expected.ToScalar():R}");
-                                var want = (gx.Grad!.ToScalar(), gy.Grad?.ToScalar() ?? 0.0);
-                                var got = (x.Grad!.ToScalar(), y.Grad?.ToScalar() ?? 0.0);
+                                var at = $"{name} at x = {va}·{sa}, y = {vb}·{sb}, upstream {upstream}";
+                                Assert.True(SameOrRounding(result.ToScalar(), expected.ToScalar()), $"{at}: value {result.ToScalar()}, Variable path {expected.ToScalar()}");
+                                var want = (gx.Grad!.ToScalar(), gy.Grad is { } wy ? wy.ToScalar() : T.Zero);
+                                var got = (x.Grad!.ToScalar(), y.Grad is { } gotY ? gotY.ToScalar() : T.Zero);
                                 Assert.True(SameOrRounding(got.Item1, want.Item1) && SameOrRounding(got.Item2, want.Item2), $"{at}: gradient {got}, Variable path {want}");
                             }
                         }
@@ -532,14 +541,15 @@ public class ScalarTapeTests
 
         // Equal where either is 0, ±∞ or NaN; otherwise within 2 ulps (the tape multiplies partials and scales in
         // another order than the Variable path does).
-        static bool SameOrRounding(double a, double b)
+        static bool SameOrRounding(T a, T b)
         {
-            if (!double.IsFinite(a) || !double.IsFinite(b) || a == 0 || b == 0)
+            if (!T.IsFinite(a) || !T.IsFinite(b) || T.IsZero(a) || T.IsZero(b))
             {
-                return a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
+                return a.Equals(b) || (T.IsNaN(a) && T.IsNaN(b));
             }
 
-            return Math.Abs(a - b) <= 2 * (Math.BitIncrement(Math.Abs(b)) - Math.Abs(b));
+            var ulp = T.BitIncrement(T.Abs(b)) - T.Abs(b);
+            return T.Abs(a - b) <= ulp + ulp;
         }
     }
 
