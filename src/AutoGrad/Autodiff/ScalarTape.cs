@@ -70,9 +70,6 @@ public sealed class ScalarTape<T>
 
     // The watch range of each of _gradVariables: a backward pass leaves their gradients in those slots.
     private readonly List<int> _gradRanges = [];
-
-    // The number of elements of _gradVariables so far (a range's GradOffset is where its elements start among them).
-    private int _gradElements;
     private readonly Dictionary<Variable<T>, int> _watched = new(ReferenceEqualityComparer.Instance);
 
     // One slot per entry or watched element. Every adjoint is zero between backward passes: a sweep zeroes each entry's
@@ -120,7 +117,6 @@ public sealed class ScalarTape<T>
         _ranges.Clear();
         _gradVariables.Clear();
         _gradRanges.Clear();
-        _gradElements = 0;
         _watched.Clear();
     }
 
@@ -175,16 +171,14 @@ public sealed class ScalarTape<T>
         values.CopyTo(_watchValues.AsSpan(valueOffset));
         _watchValueCount = valueOffset + values.Length;
 
-        var gradOffset = -1;
-        if (x.RequiresGrad && GradMode.IsEnabled)
+        var constant = !(x.RequiresGrad && GradMode.IsEnabled);
+        if (!constant)
         {
-            gradOffset = _gradElements;
             _gradVariables.Add(x);
             _gradRanges.Add(_ranges.Count);
-            _gradElements += values.Length;
         }
 
-        _ranges.Add(new WatchRange(first, values.Length, x.Shape, gradOffset, valueOffset));
+        _ranges.Add(new WatchRange(first, values.Length, x.Shape, constant, valueOffset));
         return _ranges.Count - 1;
     }
 
@@ -201,7 +195,7 @@ public sealed class ScalarTape<T>
         }
 
         var range = _ranges[RangeOf(x)];
-        return range.GradOffset < 0
+        return range.Constant
             ? new Scalar<T>(_watchValues[range.ValueOffset])
             : new Scalar<T>(this, _origin + range.First, _watchValues[range.ValueOffset], T.One);
     }
@@ -405,7 +399,7 @@ public sealed class ScalarTape<T>
     }
 
     private ScalarVector<T> Vector(WatchRange range) =>
-        new(this, range.GradOffset < 0, _watchValues, range.ValueOffset, _origin + range.First, range.Length, range.Shape);
+        new(this, range.Constant, _watchValues, range.ValueOffset, _origin + range.First, range.Length, range.Shape);
 
     /// <summary>The global index of slot 0 of the current recording (an output variable remembers it to detect a reset).</summary>
     internal long Origin => _origin;
@@ -655,10 +649,10 @@ public sealed class ScalarTape<T>
         "ScalarTape: this scalar (or watched vector, or output variable) was recorded before the tape was Reset(), which ends everything recorded until then. Watch the variables again after each Reset().");
 
     /// <summary>
-    /// A watched variable's slots, and where its elements start among the gradient elements of the watched variables
-    /// that receive gradients (-1 for one whose scalars are constants).
+    /// A watched variable's slots, whether its scalars are constants (it receives no gradient), and where its values
+    /// start in the watched values.
     /// </summary>
-    private readonly record struct WatchRange(int First, int Length, Shape Shape, int GradOffset, int ValueOffset);
+    private readonly record struct WatchRange(int First, int Length, Shape Shape, bool Constant, int ValueOffset);
 
     /// <summary>One recorded operation: its input slots and the local partial derivatives (a watched slot's entry is unused).</summary>
     private struct Entry
